@@ -1,0 +1,225 @@
+// `redkit bench`: closed-loop load generators. C coroutines each issue one request, wait for
+// its reply, and issue the next, so exactly C requests are in flight; the store pipelines them.
+// Prints one JSON line per run (--json) or a readable summary.
+#include "commands.hpp"
+
+#include <redkit/store.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace redkit::cli {
+namespace {
+
+namespace asio = boost::asio;
+using bench_clock = std::chrono::steady_clock;
+
+struct bench_options {
+  std::string workload;
+  std::string url = "redis://127.0.0.1:6379";
+  std::uint64_t ops = 100000;
+  std::uint64_t keys = 10000;
+  unsigned concurrency = 64;
+  unsigned connections = 1;
+  std::size_t value_size = 16;
+  int timeout_ms = 5000;
+  bool json = false;
+};
+
+/// Builds the command for operation number `i`.
+using command_maker = std::function<command(std::uint64_t i)>;
+
+struct workload {
+  const char* help;
+  std::function<command_maker(const bench_options&)> make;
+  /// Commands run once before timing starts (e.g. to fill the keys a GET reads).
+  std::function<std::vector<command>(const bench_options&)> prepare;
+};
+
+/// The bench's key names, made once so that formatting is not what gets measured.
+std::shared_ptr<const std::vector<std::string>> key_names(std::uint64_t keys) {
+  auto v = std::make_shared<std::vector<std::string>>();
+  v->reserve(keys);
+  for (std::uint64_t i = 0; i < keys; ++i) v->push_back(fmt::format("rk:bench:{{k}}:{}", i));
+  return v;
+}
+
+const std::map<std::string, workload>& workloads() {
+  static const std::map<std::string, workload> all{
+      {"ping",
+       {"PING", [](const bench_options&) { return [](std::uint64_t) { return command{"PING"}; }; },
+        nullptr}},
+      {"set",
+       {"SET of --value-size bytes over --keys keys",
+        [](const bench_options& o) {
+          auto value = std::make_shared<std::string>(o.value_size, 'x');
+          return [value, keys = key_names(o.keys)](std::uint64_t i) {
+            return command{"SET", (*keys)[i % keys->size()], *value};
+          };
+        },
+        nullptr}},
+      {"get",
+       {"GET over --keys keys (filled first)",
+        [](const bench_options& o) {
+          return [keys = key_names(o.keys)](std::uint64_t i) {
+            return command{"GET", (*keys)[i % keys->size()]};
+          };
+        },
+        [](const bench_options& o) {
+          std::vector<command> fill;
+          const std::string value(o.value_size, 'x');
+          for (const auto& k : *key_names(o.keys)) fill.emplace_back("SET", k, value);
+          return fill;
+        }}},
+  };
+  return all;
+}
+
+struct result {
+  double seconds = 0;
+  std::uint64_t errors = 0;
+  std::vector<std::uint32_t> latencies_ns;
+};
+
+std::uint64_t percentile_us(std::vector<std::uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
+  return v[idx] / 1000;
+}
+
+result run_closed_loop(const bench_options& o, const command_maker& make) {
+  asio::io_context ioc(1);
+  store_options so;
+  so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
+  so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
+  so.connections = o.connections;
+  auto s = store::open(ioc.get_executor(), o.url, so);
+  result res;
+  res.latencies_ns.resize(o.ops);
+  std::uint64_t next = 0;
+  std::uint64_t errors = 0;
+  bench_clock::time_point start;
+  std::exception_ptr setup_error;
+
+  auto worker = [&]() -> asio::awaitable<void> {
+    for (;;) {
+      const auto i = next++;
+      if (i >= o.ops) co_return;
+      auto cmd = make(i);
+      const auto t0 = bench_clock::now();
+      try {
+        co_await s->async_exec(std::move(cmd));
+      } catch (const std::exception&) {
+        ++errors;
+      }
+      res.latencies_ns[i] = static_cast<std::uint32_t>(std::min<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(bench_clock::now() - t0).count(),
+          UINT32_MAX));
+    }
+  };
+  auto main = [&]() -> asio::awaitable<void> {
+    try {
+      co_await s->async_exec(command{"PING"});  // connected before the clock starts
+      if (auto it = workloads().find(o.workload); it->second.prepare) {
+        auto fill = it->second.prepare(o);
+        for (std::size_t i = 0; i < fill.size(); i += 1000) {
+          std::vector<command> chunk(
+              fill.begin() + static_cast<std::ptrdiff_t>(i),
+              fill.begin() + static_cast<std::ptrdiff_t>(std::min(fill.size(), i + 1000)));
+          co_await s->async_pipeline(std::move(chunk));
+        }
+      }
+    } catch (...) {
+      setup_error = std::current_exception();
+      co_return;
+    }
+    start = bench_clock::now();
+    for (unsigned c = 0; c < o.concurrency; ++c) asio::co_spawn(ioc, worker(), asio::detached);
+  };
+  asio::co_spawn(ioc, main(), asio::detached);
+  // run() returns when every worker has finished (the store's own work is only the connection).
+  auto done = [&] { return next >= o.ops + o.concurrency; };
+  while (!done() && !setup_error) ioc.run_one();
+  const auto end = bench_clock::now();
+  if (setup_error) std::rethrow_exception(setup_error);
+  s->close();
+  ioc.run_for(std::chrono::milliseconds(100));
+  res.seconds = std::chrono::duration<double>(end - start).count();
+  res.errors = errors;
+  return res;
+}
+
+}  // namespace
+
+runner add_bench(CLI::App& app) {
+  auto o = std::make_shared<bench_options>();
+  std::string names;
+  for (const auto& [name, w] : workloads()) names += fmt::format("\n  {:<8} {}", name, w.help);
+  app.add_option("workload", o->workload, "Workload to run:" + names)
+      ->required()
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> v;
+        for (const auto& [name, w] : workloads()) v.push_back(name);
+        return v;
+      }()));
+  app.add_option("--store", o->url, "Store URL")->envname("REDKIT_STORE")->capture_default_str();
+  app.add_option("--ops", o->ops, "Operations to run")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--keys", o->keys, "Distinct keys")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--concurrency,-c", o->concurrency, "Requests in flight")
+      ->check(CLI::Range(1U, 100000U))
+      ->capture_default_str();
+  app.add_option("--connections", o->connections, "Pipelined connections the store opens")
+      ->check(CLI::Range(1U, 1024U))
+      ->capture_default_str();
+  app.add_option("--value-size", o->value_size, "Value size in bytes for set/get")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{512} * 1024 * 1024))
+      ->capture_default_str();
+  app.add_option("--timeout-ms", o->timeout_ms, "Per-request deadline in ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--json", o->json, "Print one JSON line");
+  return [o] {
+    const auto& w = workloads().at(o->workload);
+    auto r = run_closed_loop(*o, w.make(*o));
+    const double ops_per_s = r.seconds > 0 ? static_cast<double>(o->ops) / r.seconds : 0;
+    const auto p50 = percentile_us(r.latencies_ns, 0.50);
+    const auto p99 = percentile_us(r.latencies_ns, 0.99);
+    const auto store_desc = parse_store_url(o->url).redacted();
+    if (o->json) {
+      fmt::print(
+          "{{\"workload\":\"{}\",\"store\":\"{}\",\"ops\":{},\"concurrency\":{},\"connections\":{},"
+          "\"seconds\":{:.6f},"
+          "\"ops_per_s\":{:.1f},\"p50_us\":{},\"p99_us\":{},\"errors\":{}}}\n",
+          o->workload, store_desc, o->ops, o->concurrency, o->connections, r.seconds, ops_per_s,
+          p50, p99, r.errors);
+    } else {
+      fmt::print(
+          "{} on {}: {} ops, {} in flight on {} connections, {:.3f} s, {:.0f} ops/s, p50 {} us, "
+          "p99 {} us, {} "
+          "errors\n",
+          o->workload, store_desc, o->ops, o->concurrency, o->connections, r.seconds, ops_per_s,
+          p50, p99, r.errors);
+    }
+    return r.errors == 0 ? 0 : 1;
+  };
+}
+
+}  // namespace redkit::cli

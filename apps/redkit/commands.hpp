@@ -1,0 +1,18 @@
+// The redkit binary's subcommands: each registers its options on the CLI11 app and returns
+// the function that runs it (exit code).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace redkit::cli {
+
+using runner = std::function<int()>;
+
+/// `redkit ping [--store URL]`: connects, sends PING, prints the reply and the round trip.
+runner add_ping(CLI::App& app);
+/// `redkit bench WORKLOAD --store URL ...`: load generators printing one JSON line per run.
+runner add_bench(CLI::App& app);
+
+}  // namespace redkit::cli

@@ -1,0 +1,110 @@
+// redis_store: the public store interface over one pipelined connection, with an optional
+// I/O thread of its own.
+#include "net/redis_store.hpp"
+
+#include "net/connection.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+
+namespace redkit::net {
+namespace {
+
+/// An io_context run by one background thread for the store's lifetime.
+struct io_thread {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+  std::thread thread{[this] { ioc.run(); }};
+
+  ~io_thread() {
+    guard.reset();
+    if (thread.get_id() == std::this_thread::get_id()) {
+      thread.detach();  // the last handle was dropped inside a completion: cannot join self
+    } else {
+      thread.join();
+    }
+  }
+};
+
+class redis_store final : public store {
+ public:
+  redis_store(asio::any_io_executor ex, store_url url, store_options opts,
+              std::unique_ptr<io_thread> thread)
+      : thread_(std::move(thread)), ex_(std::move(ex)) {
+    const unsigned n = std::max(1U, opts.connections);
+    for (unsigned i = 0; i < n; ++i) conns_.push_back(std::make_shared<connection>(ex_, url, opts));
+    if (const auto* io_ex = ex_.target<asio::io_context::executor_type>()) {
+      ioc_ = &io_ex->context();
+    }
+    for (auto& c : conns_) c->start();
+  }
+
+  ~redis_store() override {
+    close();
+    conns_.clear();
+    thread_.reset();  // joins after the connections' coroutines have finished
+  }
+
+  asio::any_io_executor get_executor() const override { return ex_; }
+  store_stats stats() const override {
+    store_stats total;
+    total.connected = true;
+    for (const auto& c : conns_) {
+      const auto s = c->stats();
+      total.requests += s.requests;
+      total.timeouts += s.timeouts;
+      total.reconnects += s.reconnects;
+      total.write_batches += s.write_batches;
+      total.connected = total.connected && s.connected;
+    }
+    return total;
+  }
+  void close() override {
+    for (auto& c : conns_) c->close();
+  }
+  std::string describe() const override { return conns_.front()->url().redacted(); }
+
+ protected:
+  void do_exec(command cmd, request_options opts, exec_handler handler) override {
+    pick().exec(std::move(cmd), opts, std::move(handler));
+  }
+  void do_pipeline(std::vector<command> cmds, request_options opts,
+                   pipeline_handler handler) override {
+    pick().pipeline(std::move(cmds), opts, std::move(handler));
+  }
+  bool running_in_io_thread() const override {
+    return ioc_ != nullptr && ioc_->get_executor().running_in_this_thread();
+  }
+
+ private:
+  std::unique_ptr<io_thread> thread_;
+  asio::any_io_executor ex_;
+  asio::io_context* ioc_ = nullptr;
+  connection& pick() {
+    if (conns_.size() == 1) return *conns_.front();
+    return *conns_[next_.fetch_add(1, std::memory_order_relaxed) % conns_.size()];
+  }
+
+  std::vector<std::shared_ptr<connection>> conns_;
+  std::atomic<std::size_t> next_{0};
+};
+
+}  // namespace
+
+std::shared_ptr<store> open_redis_store(asio::any_io_executor executor, store_url url,
+                                        store_options options) {
+  std::unique_ptr<io_thread> thread;
+  if (!executor) {
+    thread = std::make_unique<io_thread>();
+    executor = thread->ioc.get_executor();
+  }
+  return std::make_shared<redis_store>(std::move(executor), std::move(url), std::move(options),
+                                       std::move(thread));
+}
+
+}  // namespace redkit::net
