@@ -33,7 +33,6 @@ struct bench_options {
   std::uint64_t ops = 100000;
   std::uint64_t keys = 10000;
   unsigned concurrency = 64;
-  unsigned connections = 1;
   std::size_t value_size = 16;
   int timeout_ms = 5000;
   bool json = false;
@@ -106,7 +105,6 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
   store_options so;
   so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
   so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
-  so.connections = o.connections;
   auto s = store::open(ioc.get_executor(), o.url, so);
   result res;
   res.latencies_ns.resize(o.ops);
@@ -186,9 +184,6 @@ runner add_bench(CLI::App& app) {
   app.add_option("--concurrency,-c", o->concurrency, "Requests in flight")
       ->check(CLI::Range(1U, 100000U))
       ->capture_default_str();
-  app.add_option("--connections", o->connections, "Pipelined connections the store opens")
-      ->check(CLI::Range(1U, 1024U))
-      ->capture_default_str();
   app.add_option("--value-size", o->value_size, "Value size in bytes for set/get")
       ->check(CLI::Range(std::size_t{0}, std::size_t{512} * 1024 * 1024))
       ->capture_default_str();
@@ -205,18 +200,18 @@ runner add_bench(CLI::App& app) {
     const auto store_desc = parse_store_url(o->url).redacted();
     if (o->json) {
       fmt::print(
-          "{{\"workload\":\"{}\",\"store\":\"{}\",\"ops\":{},\"concurrency\":{},\"connections\":{},"
+          "{{\"workload\":\"{}\",\"store\":\"{}\",\"ops\":{},\"concurrency\":{},"
           "\"seconds\":{:.6f},"
           "\"ops_per_s\":{:.1f},\"p50_us\":{},\"p99_us\":{},\"errors\":{}}}\n",
-          o->workload, store_desc, o->ops, o->concurrency, o->connections, r.seconds, ops_per_s,
-          p50, p99, r.errors);
+          o->workload, store_desc, o->ops, o->concurrency, r.seconds, ops_per_s, p50, p99,
+          r.errors);
     } else {
       fmt::print(
-          "{} on {}: {} ops, {} in flight on {} connections, {:.3f} s, {:.0f} ops/s, p50 {} us, "
+          "{} on {}: {} ops, {} in flight, {:.3f} s, {:.0f} ops/s, p50 {} us, "
           "p99 {} us, {} "
           "errors\n",
-          o->workload, store_desc, o->ops, o->concurrency, o->connections, r.seconds, ops_per_s,
-          p50, p99, r.errors);
+          o->workload, store_desc, o->ops, o->concurrency, r.seconds, ops_per_s, p50, p99,
+          r.errors);
     }
     return r.errors == 0 ? 0 : 1;
   };

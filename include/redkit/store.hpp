@@ -59,11 +59,6 @@ struct store_options {
   std::chrono::milliseconds reconnect_max{2000};
   /// Requests issued during an outage. Default: wait (up to each request's deadline).
   outage_policy on_outage = outage_policy::wait;
-  /// Pipelined connections to open. With 1 (the default) every request goes out in the order
-  /// it was issued. With more, requests are spread round-robin: a pipeline still runs in order
-  /// on one connection, but two requests in flight at once may run in either order. More
-  /// connections let one server process more requests per event-loop turn (see BENCHMARKS.md).
-  unsigned connections = 1;
   /// Sent with CLIENT SETNAME after connecting. Default "redkit"; empty sends nothing.
   std::string client_name = "redkit";
   /// Try `HELLO 3` (RESP3) first, falling back to RESP2. Default true.

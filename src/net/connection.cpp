@@ -22,8 +22,11 @@ namespace {
 using namespace asio::experimental::awaitable_operators;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
-// Replies delivered between two chances to write (see reader()).
-constexpr std::size_t delivery_slice = 32;
+// A batch of replies is delivered in about this many slices, with a write after each (see
+// reader()); slices are never smaller than min_delivery_slice replies. Measured on loopback:
+// fewer slices leave the server idle while we deliver, more pay a send() per few requests.
+constexpr std::size_t slices_per_batch = 4;
+constexpr std::size_t min_delivery_slice = 16;
 
 std::exception_ptr make_error(errc code, std::string_view why, std::string_view name) {
   return std::make_exception_ptr(
@@ -504,8 +507,9 @@ asio::awaitable<void> connection::reader() {
     // Deliver in slices; after each, hand the requests the callers issued meanwhile to the
     // socket, so the server works on them while we deliver the rest.
     bool unsolicited = false;
-    for (std::size_t begin = 0; begin < ready.size() && !unsolicited; begin += delivery_slice) {
-      const std::size_t end = std::min(ready.size(), begin + delivery_slice);
+    const std::size_t slice = std::max(min_delivery_slice, ready.size() / slices_per_batch);
+    for (std::size_t begin = 0; begin < ready.size() && !unsolicited; begin += slice) {
+      const std::size_t end = std::min(ready.size(), begin + slice);
       {
         std::lock_guard lock(mu_);
         for (std::size_t i = begin; i < end; ++i) {

@@ -7,8 +7,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <optional>
 #include <thread>
 
@@ -35,47 +33,33 @@ class redis_store final : public store {
  public:
   redis_store(asio::any_io_executor ex, store_url url, store_options opts,
               std::unique_ptr<io_thread> thread)
-      : thread_(std::move(thread)), ex_(std::move(ex)) {
-    const unsigned n = std::max(1U, opts.connections);
-    for (unsigned i = 0; i < n; ++i) conns_.push_back(std::make_shared<connection>(ex_, url, opts));
+      : thread_(std::move(thread)),
+        ex_(std::move(ex)),
+        conn_(std::make_shared<connection>(ex_, std::move(url), std::move(opts))) {
     if (const auto* io_ex = ex_.target<asio::io_context::executor_type>()) {
       ioc_ = &io_ex->context();
     }
-    for (auto& c : conns_) c->start();
+    conn_->start();
   }
 
   ~redis_store() override {
-    close();
-    conns_.clear();
-    thread_.reset();  // joins after the connections' coroutines have finished
+    conn_->close();
+    conn_.reset();
+    thread_.reset();  // joins after the connection's coroutines have finished
   }
 
   asio::any_io_executor get_executor() const override { return ex_; }
-  store_stats stats() const override {
-    store_stats total;
-    total.connected = true;
-    for (const auto& c : conns_) {
-      const auto s = c->stats();
-      total.requests += s.requests;
-      total.timeouts += s.timeouts;
-      total.reconnects += s.reconnects;
-      total.write_batches += s.write_batches;
-      total.connected = total.connected && s.connected;
-    }
-    return total;
-  }
-  void close() override {
-    for (auto& c : conns_) c->close();
-  }
-  std::string describe() const override { return conns_.front()->url().redacted(); }
+  store_stats stats() const override { return conn_->stats(); }
+  void close() override { conn_->close(); }
+  std::string describe() const override { return conn_->url().redacted(); }
 
  protected:
   void do_exec(command cmd, request_options opts, exec_handler handler) override {
-    pick().exec(std::move(cmd), opts, std::move(handler));
+    conn_->exec(std::move(cmd), opts, std::move(handler));
   }
   void do_pipeline(std::vector<command> cmds, request_options opts,
                    pipeline_handler handler) override {
-    pick().pipeline(std::move(cmds), opts, std::move(handler));
+    conn_->pipeline(std::move(cmds), opts, std::move(handler));
   }
   bool running_in_io_thread() const override {
     return ioc_ != nullptr && ioc_->get_executor().running_in_this_thread();
@@ -85,13 +69,7 @@ class redis_store final : public store {
   std::unique_ptr<io_thread> thread_;
   asio::any_io_executor ex_;
   asio::io_context* ioc_ = nullptr;
-  connection& pick() {
-    if (conns_.size() == 1) return *conns_.front();
-    return *conns_[next_.fetch_add(1, std::memory_order_relaxed) % conns_.size()];
-  }
-
-  std::vector<std::shared_ptr<connection>> conns_;
-  std::atomic<std::size_t> next_{0};
+  std::shared_ptr<connection> conn_;
 };
 
 }  // namespace
