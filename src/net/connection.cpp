@@ -318,7 +318,6 @@ asio::awaitable<void> connection::run() {
       attempted_ = true;
       if (closed_) co_return;
       if (ec) {
-        last_error_ = ec;
         permanent_failure_ =
             ec.category() == category() && is_permanent(static_cast<errc>(ec.value()));
         if (permanent_failure_) {
@@ -405,6 +404,8 @@ asio::awaitable<error_code> connection::handshake(std::string& why) {
     std::string buf(4096, '\0');
     std::size_t have = 0;
     while (replies.size() < cmds.size()) {
+      // The parser bounds every line, so `have` stays small; grow rather than read into nothing.
+      if (have == buf.size()) buf.resize(buf.size() * 2);
       auto [rec, n] =
           co_await stream_.read_some(asio::buffer(buf.data() + have, buf.size() - have));
       if (rec) {

@@ -101,7 +101,6 @@ class connection : public std::enable_shared_from_this<connection> {
   bool write_scheduled_ = false;  // a start_write() is posted to the strand
   bool attempted_ = false;        // the first connect attempt has finished
   clock::time_point sweep_at_ = clock::time_point::max();
-  error_code last_error_;  // why the last connect attempt failed
   std::string last_error_text_;
   bool permanent_failure_ = false;  // auth or TLS verification failed: fail requests at once
   store_stats stats_;
