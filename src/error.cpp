@@ -132,9 +132,10 @@ errc classify_server_error(std::string_view message) noexcept {
 }
 
 error::error(boost::system::error_code code, const std::string& what)
-    : boost::system::system_error(code, what) {}
+    : boost::system::system_error(code, what), what_(what.empty() ? code.message() : what) {}
 
-error::error(boost::system::error_code code) : boost::system::system_error(code) {}
+error::error(boost::system::error_code code)
+    : boost::system::system_error(code), what_(code.message()) {}
 
 error server_error(std::string_view message, std::string_view command) {
   std::string what(message);

@@ -69,6 +69,11 @@ class error : public boost::system::system_error {
  public:
   error(boost::system::error_code code, const std::string& what);
   explicit error(boost::system::error_code code);
+  /// The message alone (system_error would append the code's text and number).
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
 };
 
 /// Builds the error for a Redis error reply to `command` (e.g. "WRONGTYPE ... [in GET]").

@@ -94,7 +94,7 @@ struct parser_limits {
   std::size_t max_depth = 64;
   /// Longest bulk string, bulk error or verbatim string in bytes. Default 512 MiB (Redis's
   /// proto-max-bulk-len).
-  std::size_t max_bulk_length = 512U * 1024 * 1024;
+  std::size_t max_bulk_length = std::size_t{512} * 1024 * 1024;
   /// Most elements one aggregate may announce. Default 2^32 - 1 (Redis's limit).
   std::size_t max_elements = 0xFFFFFFFFULL;
 };

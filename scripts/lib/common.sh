@@ -31,5 +31,6 @@ redkit_build() {
   local dir=$1 type=$2
   shift 2
   cmake -S "$REDKIT_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-  cmake --build "$dir" --parallel "$(nproc)"
+  # Build chatter goes to stderr: stdout stays the program's (e.g. `bench --json` lines).
+  cmake --build "$dir" --parallel "$(nproc)" >&2
 }

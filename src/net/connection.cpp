@@ -21,7 +21,7 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t read_chunk = std::size_t{64} * 1024;
 // A batch of replies is delivered in about this many slices, with a write after each (see
 // reader()); slices are never smaller than min_delivery_slice replies. Measured on loopback:
 // fewer slices leave the server idle while we deliver, more pay a send() per few requests.
@@ -56,6 +56,7 @@ clock::time_point coarse_now() noexcept {
 struct connection::op {
   store::exec_handler single;
   store::pipeline_handler multi;
+  bool pipeline = false;
   std::size_t expected = 1;  // replies this entry consumes
   std::size_t received = 0;
   std::vector<resp::reply> replies;  // pipelines only
@@ -129,6 +130,7 @@ void connection::pipeline(std::vector<command> cmds, request_options opts,
                           store::pipeline_handler handler) {
   auto o = std::make_unique<op>();
   o->multi.swap(handler);
+  o->pipeline = true;
   o->expected = cmds.size();
   o->replies.reserve(cmds.size());
   o->name = cmds.empty() ? std::string("empty pipeline")
@@ -522,20 +524,21 @@ asio::awaitable<void> connection::reader() {
           }
           op& o = *queue_.front();
           ++o.received;
-          if (o.multi && !o.done) o.replies.push_back(std::move(r));
-          if (o.received < o.expected) continue;
-          if (!o.done) {
-            auto& c = done.emplace_back();
-            if (o.multi) {
+          if (o.pipeline) {  // collects its replies, then completes once
+            if (!o.done) o.replies.push_back(std::move(r));
+            if (o.received < o.expected) continue;
+            if (!o.done) {
+              auto& c = done.emplace_back();
               c.multi.swap(o.multi);
               c.replies = std::move(o.replies);
+            }
+          } else if (!o.done) {
+            auto& c = done.emplace_back();
+            c.single.swap(o.single);
+            if (r.is_error()) {
+              c.error = std::make_exception_ptr(server_error(r.string, o.name));
             } else {
-              c.single.swap(o.single);
-              if (r.is_error()) {
-                c.error = std::make_exception_ptr(server_error(r.string, o.name));
-              } else {
-                c.reply = std::move(r);
-              }
+              c.reply = std::move(r);
             }
           }
           queue_.pop_front();
