@@ -3,6 +3,7 @@
 #include "support/backends.hpp"
 #include "support/raw_redis.hpp"
 #include "support/redis_server.hpp"
+#include "support/store_helpers.hpp"
 
 #include <redkit/store.hpp>
 
@@ -289,16 +290,7 @@ TEST(RedisClient, FailFastPolicyFailsAtOnceWhileTheServerIsDown) {
   }
   EXPECT_LT(steady::now() - t0, 100ms);
   server.start();
-  const auto until = steady::now() + 5s;
-  bool back = false;
-  while (!back && steady::now() < until) {
-    try {
-      back = s->exec(command{"PING"}).string == "PONG";
-    } catch (const error&) {
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  EXPECT_TRUE(back) << "no recovery after restart";
+  EXPECT_TRUE(test::wait_for_pong(*s)) << "no recovery after restart";
 }
 
 TEST(RedisClient, ScriptsAreCalledBySha1AndReloadedAfterScriptFlush) {
@@ -322,15 +314,8 @@ TEST(RedisClient, ScriptsAreCalledBySha1AndReloadedAfterScriptFlush) {
   // After a restart too.
   server.kill();
   server.start();
-  resp::reply after;
-  for (int i = 0; i < 100; ++i) {
-    try {
-      after = s->eval(sc, {"n"}, {"c"});
-      break;
-    } catch (const error&) {
-      std::this_thread::sleep_for(20ms);
-    }
-  }
+  ASSERT_TRUE(test::wait_for_pong(*s));
+  const auto after = s->eval(sc, {"n"}, {"c"});
   ASSERT_EQ(after.elements.size(), 3u);
   EXPECT_EQ(after.elements[2].integer, 1);  // the dataset was not persisted
 
