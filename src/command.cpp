@@ -24,6 +24,26 @@ void command::append_arg(std::string_view arg) {
   wire_ += "\r\n";
 }
 
+std::vector<std::string_view> command::args() const {
+  // Our own encoding, so well-formed by construction: *N\r\n then N x $len\r\n<bytes>\r\n.
+  std::vector<std::string_view> out;
+  std::string_view w = wire_;
+  if (w.empty()) return out;
+  std::size_t pos = w.find('\r');
+  std::size_t n = 0;
+  std::from_chars(w.data() + 1, w.data() + pos, n);
+  out.reserve(n);
+  pos += 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t cr = w.find('\r', pos);
+    std::size_t len = 0;
+    std::from_chars(w.data() + pos + 1, w.data() + cr, len);
+    out.push_back(w.substr(cr + 2, len));
+    pos = cr + 2 + len + 2;
+  }
+  return out;
+}
+
 command command::from(std::string_view name, std::span<const std::string_view> args) {
   command c;
   c.start(1 + args.size());

@@ -1,6 +1,7 @@
 // store: opening from a URL, the blocking twins, and EVALSHA with NOSCRIPT recovery.
 #include <redkit/store.hpp>
 
+#include "engine/engine_store.hpp"
 #include "net/redis_store.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -18,8 +19,7 @@ std::shared_ptr<store> store::open(asio::any_io_executor executor, std::string_v
                                    store_options options) {
   auto u = parse_store_url(url);
   if (u.scheme == "memory") {
-    throw error(make_error_code(errc::invalid_url),
-                "memory:// (the embedded engine) is not built yet; use redis://host:port");
+    return open_engine_store(std::move(executor), std::move(options));
   }
   return net::open_redis_store(std::move(executor), std::move(u), std::move(options));
 }

@@ -38,6 +38,8 @@ class command {
 
   /// The encoded bytes.
   std::string_view wire() const noexcept { return wire_; }
+  /// The name and arguments, decoded from the encoded bytes (views into this command).
+  std::vector<std::string_view> args() const;
   /// The command's name as given (for error messages: never the arguments).
   std::string_view name() const noexcept {
     return std::string_view(wire_).substr(name_off_, name_len_);

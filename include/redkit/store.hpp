@@ -7,6 +7,7 @@
 #pragma once
 
 #include <redkit/command.hpp>
+#include <redkit/engine.hpp>
 #include <redkit/error.hpp>
 #include <redkit/resp.hpp>
 #include <redkit/script.hpp>
@@ -67,6 +68,8 @@ struct store_options {
   resp::parser_limits limits;
   /// TLS settings for rediss://.
   tls_options tls;
+  /// Options of the embedded engine, for memory://.
+  engine_options engine;
 };
 
 /// Per-call settings.
@@ -157,6 +160,8 @@ class store : public std::enable_shared_from_this<store> {
   virtual void close() = 0;
   /// The URL the store was opened with, password removed.
   virtual std::string describe() const = 0;
+  /// The engine's controls (clock, sweep, memory) for memory://; nullptr for Redis.
+  virtual engine_controls* engine() noexcept { return nullptr; }
 
  protected:
   store() = default;

@@ -1,6 +1,8 @@
 // The pipelined Redis connection (see connection.hpp for the design).
 #include "net/connection.hpp"
 
+#include "completion.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -188,29 +190,17 @@ void connection::fail_all_locked(std::vector<completion>& out, errc code, std::s
 }
 
 void connection::complete(completion& c, bool may_run_inline) const {
-  // Completions run on the handler's own executor. "Not inline" (inside the initiating call)
-  // first hops through our executor, as Asio requires.
-  auto deliver = [](auto& handler, auto&&... args) {
-    auto ex = asio::get_associated_executor(handler);
-    asio::dispatch(ex, [h = std::move(handler), ... a = std::move(args)]() mutable {
-      std::move(h)(std::move(a)...);
-    });
-  };
   if (c.single) {
     if (may_run_inline) {
-      deliver(c.single, c.error, std::move(c.reply));
+      detail::dispatch_completion(std::move(c.single), c.error, std::move(c.reply));
     } else {
-      asio::post(ex_, [deliver, h = std::move(c.single), e = c.error]() mutable {
-        deliver(h, e, resp::reply{});
-      });
+      detail::post_completion(ex_, std::move(c.single), c.error, std::move(c.reply));
     }
   } else if (c.multi) {
     if (may_run_inline) {
-      deliver(c.multi, c.error, std::move(c.replies));
+      detail::dispatch_completion(std::move(c.multi), c.error, std::move(c.replies));
     } else {
-      asio::post(ex_, [deliver, h = std::move(c.multi), e = c.error]() mutable {
-        deliver(h, e, std::vector<resp::reply>{});
-      });
+      detail::post_completion(ex_, std::move(c.multi), c.error, std::move(c.replies));
     }
   }
 }

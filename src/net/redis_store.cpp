@@ -4,30 +4,16 @@
 
 #include "net/connection.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
+#include "io_thread.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include <optional>
-#include <thread>
 
 namespace redkit::net {
 namespace {
 
-/// An io_context run by one background thread for the store's lifetime.
-struct io_thread {
-  asio::io_context ioc{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
-  std::thread thread{[this] { ioc.run(); }};
-
-  ~io_thread() {
-    guard.reset();
-    if (thread.get_id() == std::this_thread::get_id()) {
-      thread.detach();  // the last handle was dropped inside a completion: cannot join self
-    } else {
-      thread.join();
-    }
-  }
-};
+using detail::io_thread;
 
 class redis_store final : public store {
  public:

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,7 +19,8 @@
 namespace redkit::test {
 
 enum class backend {
-  redis,  ///< a real redis-server started for the test
+  engine,  ///< the embedded engine (memory://), with a settable clock
+  redis,   ///< a real redis-server started for the test
 };
 
 std::string to_string(backend b);
@@ -32,6 +34,8 @@ class backend_test : public ::testing::TestWithParam<backend> {
 
   /// Opens another store handle on the same backend (another "process" worth of client).
   std::shared_ptr<store> open_store(store_options options = {});
+  /// Moves time forward by `d`: the engine's clock jumps, Redis's passes (the test sleeps).
+  void advance(std::chrono::milliseconds d);
   /// The Redis server behind the store; nullptr on backends without one.
   redis_server* server() { return server_ ? &*server_ : nullptr; }
 

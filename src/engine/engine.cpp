@@ -1,0 +1,331 @@
+// The engine core: clock, keyspace operations, reply shapes, argument parsing, dispatch.
+#include "engine/engine.hpp"
+
+#include "engine/pubsub.hpp"
+#include "engine/scripting.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+namespace redkit::engine {
+
+// ---------------------------------------------------------------------------------------------
+// state
+
+state::state() = default;
+state::~state() {
+  memory_scope scope(used_memory);
+  keys.clear();
+  expiries.clear();
+}
+
+std::int64_t state::now_us() const {
+  if (manual_clock) return manual_now_ms * 1000 + manual_now_us_rest;
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t state::now_ms() const {
+  if (manual_clock) return manual_now_ms;
+  return now_us() / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// context: keyspace
+
+entry* context::find(std::string_view key) {
+  auto it = st.keys.find(key);
+  if (it == st.keys.end()) return nullptr;
+  const auto at = it->second.expire_at_ms;
+  if (at != 0 && at <= st.now_ms()) {
+    st.expiries.erase({at, it->first});
+    st.keys.erase(it);
+    ++st.expired_keys;
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void context::set_string(std::string_view key, std::string_view value, bool keep_ttl) {
+  auto it = st.keys.find(key);
+  if (it == st.keys.end()) {
+    it = st.keys.try_emplace(to_m(key)).first;
+  } else if (!keep_ttl && it->second.expire_at_ms != 0) {
+    st.expiries.erase({it->second.expire_at_ms, it->first});
+    it->second.expire_at_ms = 0;
+  }
+  it->second.value.emplace<mstring>(to_m(value));
+}
+
+void context::put(std::string_view key, entry e) {
+  remove(key);
+  const auto at = e.expire_at_ms;
+  auto it = st.keys.try_emplace(to_m(key), std::move(e)).first;
+  if (at != 0) st.expiries.emplace(at, it->first);
+}
+
+bool context::remove(std::string_view key) {
+  auto it = st.keys.find(key);
+  if (it == st.keys.end()) return false;
+  const auto at = it->second.expire_at_ms;
+  const bool live = at == 0 || at > st.now_ms();
+  if (at != 0) st.expiries.erase({at, it->first});
+  st.keys.erase(it);
+  if (!live) ++st.expired_keys;
+  return live;
+}
+
+void context::set_expire(std::string_view key, std::int64_t at_ms) {
+  auto it = st.keys.find(key);
+  if (it == st.keys.end()) return;
+  auto& e = it->second;
+  if (e.expire_at_ms != 0) st.expiries.erase({e.expire_at_ms, it->first});
+  e.expire_at_ms = at_ms;
+  if (at_ms != 0) st.expiries.emplace(at_ms, it->first);
+}
+
+void context::remove_if_empty(std::string_view key) {
+  auto it = st.keys.find(key);
+  if (it == st.keys.end()) return;
+  const bool empty = std::visit(
+      [](const auto& v) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, mstring>) {
+          return false;
+        } else {
+          return v.empty();
+        }
+      },
+      it->second.value);
+  if (empty) remove(key);
+}
+
+void context::flush() {
+  st.expiries.clear();
+  st.keys.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// context: replies
+
+resp::reply context::arity_error() const {
+  std::string name(argv[0]);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return error("ERR wrong number of arguments for '" + name + "' command");
+}
+
+std::string context::format_double(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%.17g", v);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+resp::reply context::dbl(double v) const {
+  if (resp3) return resp::reply::make_double(v);
+  return bulk(format_double(v));
+}
+
+resp::reply context::map(std::vector<resp::reply> flat) const {
+  auto r = array(std::move(flat));
+  if (resp3) r.type = resp::type::map;
+  return r;
+}
+
+resp::reply context::set(std::vector<resp::reply> members) const {
+  auto r = array(std::move(members));
+  if (resp3) r.type = resp::type::set;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// context: parsing
+
+bool context::parse_int(std::string_view s, std::int64_t& out) noexcept {
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() == 1 && s[0] == '0') {
+    out = 0;
+    return true;
+  }
+  std::size_t i = s[0] == '-' ? 1 : 0;
+  if (i >= s.size() || s[i] < '1' || s[i] > '9') return false;  // no leading zeros, no '+'
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+bool context::parse_double(std::string_view s, double& out) noexcept {
+  if (s.empty() || s.size() > 5000) return false;
+  if (std::isspace(static_cast<unsigned char>(s.front())) ||
+      std::isspace(static_cast<unsigned char>(s.back()))) {
+    return false;
+  }
+  std::string buf(s);  // strtod needs a terminator
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) return false;
+  out = v;
+  return true;
+}
+
+resp::reply context::call(std::span<const std::string_view> args, bool reply_resp3) {
+  return dispatch(st, args, reply_resp3, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// command table and dispatch
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+const std::unordered_map<std::string, const command_spec*>& command_index() {
+  static const auto index = [] {
+    std::unordered_map<std::string, const command_spec*> m;
+    for (auto family :
+         {string_commands(), key_commands(), hash_commands(), set_commands(), zset_commands(),
+          list_commands(), pubsub_commands(), scripting_commands(), server_commands()}) {
+      for (const auto& spec : family) m.emplace(std::string(spec.name), &spec);
+    }
+    return m;
+  }();
+  return index;
+}
+
+// Redis 7's text: "ERR unknown command 'x', with args beginning with: 'a' 'b' ".
+resp::reply unknown_command(std::span<const std::string_view> argv) {
+  std::string args;
+  for (std::size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+    const auto room = 128 - args.size();
+    args += '\'';
+    args.append(argv[i].substr(0, room));
+    args += "' ";
+  }
+  std::string msg = "ERR unknown command '";
+  msg.append(argv[0].substr(0, 128));
+  msg += "', with args beginning with: ";
+  msg += args;
+  return resp::reply::make_error(std::move(msg));
+}
+
+}  // namespace
+
+const command_spec* find_command(std::string_view name) {
+  const auto& index = command_index();
+  auto it = index.find(lower(name));
+  return it == index.end() ? nullptr : it->second;
+}
+
+resp::reply dispatch(state& st, std::span<const std::string_view> argv, bool resp3,
+                     bool in_script) {
+  if (argv.empty()) return resp::reply::make_error("ERR empty command");
+  const command_spec* spec = find_command(argv[0]);
+  if (spec == nullptr) return unknown_command(argv);
+  context ctx(st, argv, resp3, in_script);
+  const auto argc = static_cast<int>(argv.size());
+  if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
+    return ctx.arity_error();
+  }
+  if (in_script && (spec->flags & cmd_noscript)) {
+    return resp::reply::make_error("ERR This Redis command is not allowed from script");
+  }
+  if ((spec->flags & cmd_denyoom) && st.opts.max_memory != 0 &&
+      st.used_memory > static_cast<std::int64_t>(st.opts.max_memory)) {
+    return resp::reply::make_error(std::string(err::oom));
+  }
+  ++st.commands_processed;
+  return spec->run(ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// engine
+
+engine::engine(options opts) { st_.opts = opts; }
+
+engine::~engine() = default;
+
+resp::reply engine::execute(std::span<const std::string_view> argv, bool resp3) {
+  std::lock_guard lock(mu_);
+  memory_scope scope(st_.used_memory);
+  return dispatch(st_, argv, resp3, false);
+}
+
+std::vector<resp::reply> engine::execute_all(
+    std::span<const std::vector<std::string_view>> commands, bool resp3) {
+  std::vector<resp::reply> out;
+  out.reserve(commands.size());
+  std::lock_guard lock(mu_);
+  memory_scope scope(st_.used_memory);
+  for (const auto& argv : commands) out.push_back(dispatch(st_, argv, resp3, false));
+  return out;
+}
+
+void engine::set_time_ms(std::int64_t ms) {
+  std::lock_guard lock(mu_);
+  st_.manual_clock = true;
+  st_.manual_now_ms = ms;
+  st_.manual_now_us_rest = 0;
+}
+
+void engine::advance_ms(std::int64_t ms) {
+  std::lock_guard lock(mu_);
+  if (!st_.manual_clock) {
+    const auto us = st_.now_us();
+    st_.manual_clock = true;
+    st_.manual_now_ms = us / 1000;
+    st_.manual_now_us_rest = us % 1000;
+  }
+  st_.manual_now_ms += ms;
+}
+
+void engine::use_real_time() {
+  std::lock_guard lock(mu_);
+  st_.manual_clock = false;
+}
+
+std::int64_t engine::now_ms() const {
+  std::lock_guard lock(mu_);
+  return st_.now_ms();
+}
+
+std::size_t engine::sweep_expired(std::size_t budget) {
+  std::lock_guard lock(mu_);
+  memory_scope scope(st_.used_memory);
+  const auto now = st_.now_ms();
+  std::size_t deleted = 0;
+  while (deleted < budget && !st_.expiries.empty()) {
+    auto first = st_.expiries.begin();
+    if (first->first > now) break;
+    st_.keys.erase(first->second);
+    st_.expiries.erase(first);
+    ++st_.expired_keys;
+    ++deleted;
+  }
+  return deleted;
+}
+
+std::int64_t engine::used_memory() const {
+  std::lock_guard lock(mu_);
+  return st_.used_memory;
+}
+
+std::size_t engine::key_count() const {
+  std::lock_guard lock(mu_);
+  return st_.keys.size();
+}
+
+}  // namespace redkit::engine

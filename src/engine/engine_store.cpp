@@ -1,0 +1,148 @@
+// engine_store: the store interface over an in-process engine. A call runs the command at once
+// on the caller's thread (under the engine lock) and completes on the caller's executor.
+#include "engine/engine_store.hpp"
+
+#include "completion.hpp"
+#include "engine/engine.hpp"
+#include "io_thread.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+
+namespace redkit {
+namespace {
+
+class engine_store final : public store, public engine_controls {
+ public:
+  engine_store(asio::any_io_executor ex, store_options opts,
+               std::unique_ptr<detail::io_thread> thread)
+      : thread_(std::move(thread)),
+        ex_(std::move(ex)),
+        opts_(std::move(opts)),
+        engine_(engine::options{opts_.engine.max_memory}),
+        sweeper_(std::make_shared<sweeper>(ex_, engine_, opts_.engine)) {
+    sweeper_->start();
+  }
+
+  ~engine_store() override {
+    close();
+    thread_.reset();
+  }
+
+  asio::any_io_executor get_executor() const override { return ex_; }
+  store_stats stats() const override {
+    store_stats s;
+    s.requests = requests_.load(std::memory_order_relaxed);
+    s.connected = !closed_.load();
+    return s;
+  }
+  void close() override {
+    if (closed_.exchange(true)) return;
+    sweeper_->stop();
+  }
+  std::string describe() const override { return "memory://"; }
+  engine_controls* engine() noexcept override { return this; }
+
+  // engine_controls
+  void set_time(std::chrono::system_clock::time_point t) override {
+    engine_.set_time_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  }
+  void advance(std::chrono::milliseconds d) override { engine_.advance_ms(d.count()); }
+  void use_real_time() override { engine_.use_real_time(); }
+  std::size_t sweep_expired() override {
+    std::size_t total = 0;
+    while (const auto n = engine_.sweep_expired(opts_.engine.expire_sweep_budget)) total += n;
+    return total;
+  }
+  std::int64_t used_memory() const override { return engine_.used_memory(); }
+  std::size_t key_count() const override { return engine_.key_count(); }
+
+ protected:
+  void do_exec(command cmd, request_options, exec_handler handler) override {
+    std::exception_ptr e;
+    resp::reply r;
+    if (closed_) {
+      e = closed_error(cmd.name());
+    } else {
+      ++requests_;
+      r = engine_.execute(cmd.args(), opts_.resp3);
+      if (r.is_error()) e = std::make_exception_ptr(server_error(r.string, cmd.name()));
+    }
+    complete(std::move(handler), e, std::move(r));
+  }
+
+  void do_pipeline(std::vector<command> cmds, request_options, pipeline_handler handler) override {
+    std::exception_ptr e;
+    std::vector<resp::reply> rs;
+    if (closed_) {
+      e = closed_error(cmds.empty() ? "pipeline" : cmds[0].name());
+    } else {
+      ++requests_;
+      std::vector<std::vector<std::string_view>> argvs;
+      argvs.reserve(cmds.size());
+      for (const auto& c : cmds) argvs.push_back(c.args());
+      rs = engine_.execute_all(argvs, opts_.resp3);
+    }
+    complete(std::move(handler), e, std::move(rs));
+  }
+
+  bool running_in_io_thread() const override { return false; }  // nothing waits for I/O
+
+ private:
+  // Runs the active expiry sweep every interval until stopped.
+  struct sweeper : std::enable_shared_from_this<sweeper> {
+    sweeper(asio::any_io_executor ex, engine::engine& e, engine_options o)
+        : timer(ex), eng(e), opts(o) {}
+    void start() {
+      timer.expires_after(opts.expire_sweep_interval);
+      timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (ec || self->stopped) return;
+        self->eng.sweep_expired(self->opts.expire_sweep_budget);
+        self->start();
+      });
+    }
+    void stop() {
+      stopped = true;
+      asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
+    }
+    asio::steady_timer timer;
+    engine::engine& eng;
+    engine_options opts;
+    std::atomic<bool> stopped{false};
+  };
+
+  static std::exception_ptr closed_error(std::string_view name) {
+    return std::make_exception_ptr(
+        error(make_error_code(errc::shutting_down), "store closed [in " + std::string(name) + "]"));
+  }
+
+  // Completes on the handler's executor, never inside the initiating call.
+  template <typename Handler, typename Value>
+  void complete(Handler handler, std::exception_ptr e, Value v) {
+    detail::post_completion(ex_, std::move(handler), e, std::move(v));
+  }
+
+  std::unique_ptr<detail::io_thread> thread_;
+  asio::any_io_executor ex_;
+  store_options opts_;
+  engine::engine engine_;
+  std::shared_ptr<sweeper> sweeper_;
+  std::atomic<bool> closed_{false};
+  std::atomic<std::uint64_t> requests_{0};
+};
+
+}  // namespace
+
+std::shared_ptr<store> open_engine_store(asio::any_io_executor executor, store_options options) {
+  std::unique_ptr<detail::io_thread> thread;
+  if (!executor) {
+    thread = std::make_unique<detail::io_thread>();
+    executor = thread->ioc.get_executor();
+  }
+  return std::make_shared<engine_store>(std::move(executor), std::move(options), std::move(thread));
+}
+
+}  // namespace redkit
