@@ -7,6 +7,9 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace redkit {
 
 store::~store() = default;
@@ -22,6 +25,25 @@ std::shared_ptr<store> store::open(asio::any_io_executor executor, std::string_v
     return open_engine_store(std::move(executor), std::move(options));
   }
   return net::open_redis_store(std::move(executor), std::move(u), std::move(options));
+}
+
+bool is_connection_mode_command(std::string_view name) noexcept {
+  static constexpr std::string_view modes[] = {"subscribe",   "psubscribe",   "ssubscribe",
+                                               "unsubscribe", "punsubscribe", "sunsubscribe",
+                                               "monitor",     "reset",        "quit"};
+  for (auto m : modes) {
+    if (m.size() == name.size() && std::equal(m.begin(), m.end(), name.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+error mode_error(std::string_view name) {
+  return error(make_error_code(errc::invalid_argument),
+               std::string(name) + " would change the connection's mode: use store::subscribe");
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -87,6 +88,24 @@ struct store_stats {
   bool connected = false;           ///< A connection is up right now.
 };
 
+/// One pub/sub message.
+struct message {
+  std::string channel;  ///< the channel it was published to
+  std::string pattern;  ///< the pattern that matched, for pattern subscriptions; else empty
+  std::string payload;
+};
+
+/// Called once per message, in publish order, never concurrently for one subscription.
+using message_handler = std::function<void(message)>;
+
+/// A live subscription (see store::subscribe). Delivery stops when it is closed or destroyed.
+class subscription {
+ public:
+  virtual ~subscription() = default;
+  /// Stops delivery and releases the subscription's resources. Idempotent.
+  virtual void close() = 0;
+};
+
 /// A store handle. Create with `store::open`; share the `shared_ptr` freely.
 class store : public std::enable_shared_from_this<store> {
  public:
@@ -110,7 +129,8 @@ class store : public std::enable_shared_from_this<store> {
 
   /// Runs one command. Completes with its reply; an error reply becomes a redkit::error
   /// (carrying the server's message and the command's name), as do timeouts and connection
-  /// failures.
+  /// failures. Commands that change the connection's mode (SUBSCRIBE, PSUBSCRIBE, MONITOR, ...)
+  /// are refused with errc::invalid_argument: use subscribe().
   template <typename Token = asio::use_awaitable_t<>>
   auto async_exec(command cmd, request_options opts = {}, Token&& token = {}) {
     return asio::async_initiate<Token, exec_signature>(
@@ -160,6 +180,16 @@ class store : public std::enable_shared_from_this<store> {
   virtual void close() = 0;
   /// The URL the store was opened with, password removed.
   virtual std::string describe() const = 0;
+  /// Subscribes to `channels` and glob `patterns` and returns once the subscription is active,
+  /// so that a message published after the return is delivered. `handler` runs on the store's
+  /// executor. On Redis the subscription has its own connection, which re-subscribes after a
+  /// reconnect (messages published while it is down are lost, as with Redis pub/sub).
+  /// Throws redkit::error (e.g. errc::timeout) if it cannot become active within the connect
+  /// timeout, and errc::invalid_argument when both lists are empty.
+  virtual std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
+                                                  std::vector<std::string> patterns,
+                                                  message_handler handler) = 0;
+
   /// The engine's controls (clock, sweep, memory) for memory://; nullptr for Redis.
   virtual engine_controls* engine() noexcept { return nullptr; }
 
@@ -174,6 +204,12 @@ class store : public std::enable_shared_from_this<store> {
   /// True when the calling thread runs the store's I/O (a blocking call would deadlock).
   virtual bool running_in_io_thread() const = 0;
 };
+
+/// True for commands that put a connection into a mode where it no longer answers requests
+/// one by one (SUBSCRIBE and its kin, MONITOR); stores refuse them in exec and pipeline.
+bool is_connection_mode_command(std::string_view name) noexcept;
+/// The error a store raises for such a command.
+error mode_error(std::string_view name);
 
 /// Parsed form of a store URL.
 struct store_url {

@@ -4,12 +4,16 @@
 
 #include "completion.hpp"
 #include "engine/engine.hpp"
+#include "engine/pubsub.hpp"
 #include "io_thread.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <deque>
+#include <mutex>
 
 namespace redkit {
 namespace {
@@ -21,7 +25,7 @@ class engine_store final : public store, public engine_controls {
       : thread_(std::move(thread)),
         ex_(std::move(ex)),
         opts_(std::move(opts)),
-        engine_(engine::options{opts_.engine.max_memory}),
+        engine_(std::make_shared<engine::engine>(engine::options{opts_.engine.max_memory})),
         sweeper_(std::make_shared<sweeper>(ex_, engine_, opts_.engine)) {
     sweeper_->start();
   }
@@ -47,18 +51,30 @@ class engine_store final : public store, public engine_controls {
 
   // engine_controls
   void set_time(std::chrono::system_clock::time_point t) override {
-    engine_.set_time_ms(
+    engine_->set_time_ms(
         std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
   }
-  void advance(std::chrono::milliseconds d) override { engine_.advance_ms(d.count()); }
-  void use_real_time() override { engine_.use_real_time(); }
+  void advance(std::chrono::milliseconds d) override { engine_->advance_ms(d.count()); }
+  void use_real_time() override { engine_->use_real_time(); }
   std::size_t sweep_expired() override {
     std::size_t total = 0;
-    while (const auto n = engine_.sweep_expired(opts_.engine.expire_sweep_budget)) total += n;
+    while (const auto n = engine_->sweep_expired(opts_.engine.expire_sweep_budget)) total += n;
     return total;
   }
-  std::int64_t used_memory() const override { return engine_.used_memory(); }
-  std::size_t key_count() const override { return engine_.key_count(); }
+  std::int64_t used_memory() const override { return engine_->used_memory(); }
+  std::size_t key_count() const override { return engine_->key_count(); }
+
+  std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
+                                          std::vector<std::string> patterns,
+                                          message_handler handler) override {
+    if (channels.empty() && patterns.empty()) {
+      throw error(make_error_code(errc::invalid_argument), "subscribe: no channel and no pattern");
+    }
+    if (closed_) throw closed_exception("SUBSCRIBE");
+    auto sub = std::make_shared<engine_subscription>(ex_, engine_, std::move(handler));
+    sub->start(std::move(channels), std::move(patterns));
+    return sub;
+  }
 
  protected:
   void do_exec(command cmd, request_options, exec_handler handler) override {
@@ -66,9 +82,11 @@ class engine_store final : public store, public engine_controls {
     resp::reply r;
     if (closed_) {
       e = closed_error(cmd.name());
+    } else if (is_connection_mode_command(cmd.name())) {
+      e = std::make_exception_ptr(mode_error(cmd.name()));
     } else {
       ++requests_;
-      r = engine_.execute(cmd.args(), opts_.resp3);
+      r = engine_->execute(cmd.args(), opts_.resp3);
       if (r.is_error()) e = std::make_exception_ptr(server_error(r.string, cmd.name()));
     }
     complete(std::move(handler), e, std::move(r));
@@ -79,12 +97,17 @@ class engine_store final : public store, public engine_controls {
     std::vector<resp::reply> rs;
     if (closed_) {
       e = closed_error(cmds.empty() ? "pipeline" : cmds[0].name());
+    } else if (auto it = std::find_if(
+                   cmds.begin(), cmds.end(),
+                   [](const command& c) { return is_connection_mode_command(c.name()); });
+               it != cmds.end()) {
+      e = std::make_exception_ptr(mode_error(it->name()));
     } else {
       ++requests_;
       std::vector<std::vector<std::string_view>> argvs;
       argvs.reserve(cmds.size());
       for (const auto& c : cmds) argvs.push_back(c.args());
-      rs = engine_.execute_all(argvs, opts_.resp3);
+      rs = engine_->execute_all(argvs, opts_.resp3);
     }
     complete(std::move(handler), e, std::move(rs));
   }
@@ -92,15 +115,82 @@ class engine_store final : public store, public engine_controls {
   bool running_in_io_thread() const override { return false; }  // nothing waits for I/O
 
  private:
+  // Messages of one subscription: enqueued by PUBLISH under the engine lock, delivered in
+  // that order on the store's executor by one drain at a time.
+  class engine_subscription final : public subscription,
+                                    public std::enable_shared_from_this<engine_subscription> {
+   public:
+    engine_subscription(asio::any_io_executor ex, std::shared_ptr<engine::engine> eng,
+                        message_handler handler)
+        : ex_(std::move(ex)), engine_(std::move(eng)), handler_(std::move(handler)) {}
+    ~engine_subscription() override { close(); }
+
+    void start(std::vector<std::string> channels, std::vector<std::string> patterns) {
+      std::weak_ptr<engine_subscription> weak = shared_from_this();
+      id_ = engine_->with_state([&](engine::state& st) {
+        if (!st.channels) st.channels = std::make_unique<engine::pubsub>();
+        return st.channels->add(
+            std::move(channels), std::move(patterns),
+            [weak](std::string_view channel, std::string_view pattern, std::string_view payload) {
+              if (auto self = weak.lock()) {
+                self->enqueue(
+                    message{std::string(channel), std::string(pattern), std::string(payload)});
+              }
+            });
+      });
+    }
+
+    void close() override {
+      if (closed_.exchange(true)) return;
+      engine_->with_state([id = id_](engine::state& st) {
+        if (st.channels) st.channels->remove(id);
+      });
+    }
+
+   private:
+    void enqueue(message m) {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(m));
+      if (draining_) return;
+      draining_ = true;
+      asio::post(ex_, [self = shared_from_this()] { self->drain(); });
+    }
+    void drain() {
+      for (;;) {
+        message m;
+        {
+          std::lock_guard lock(mu_);
+          if (queue_.empty() || closed_) {
+            draining_ = false;
+            queue_.clear();
+            return;
+          }
+          m = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        handler_(std::move(m));
+      }
+    }
+
+    asio::any_io_executor ex_;
+    std::shared_ptr<engine::engine> engine_;
+    message_handler handler_;
+    std::uint64_t id_ = 0;
+    std::atomic<bool> closed_{false};
+    std::mutex mu_;
+    std::deque<message> queue_;
+    bool draining_ = false;
+  };
+
   // Runs the active expiry sweep every interval until stopped.
   struct sweeper : std::enable_shared_from_this<sweeper> {
-    sweeper(asio::any_io_executor ex, engine::engine& e, engine_options o)
-        : timer(ex), eng(e), opts(o) {}
+    sweeper(asio::any_io_executor ex, std::shared_ptr<engine::engine> e, engine_options o)
+        : timer(ex), eng(std::move(e)), opts(o) {}
     void start() {
       timer.expires_after(opts.expire_sweep_interval);
       timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec || self->stopped) return;
-        self->eng.sweep_expired(self->opts.expire_sweep_budget);
+        self->eng->sweep_expired(self->opts.expire_sweep_budget);
         self->start();
       });
     }
@@ -109,14 +199,17 @@ class engine_store final : public store, public engine_controls {
       asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
     }
     asio::steady_timer timer;
-    engine::engine& eng;
+    std::shared_ptr<engine::engine> eng;
     engine_options opts;
     std::atomic<bool> stopped{false};
   };
 
+  static error closed_exception(std::string_view name) {
+    return error(make_error_code(errc::shutting_down),
+                 "store closed [in " + std::string(name) + "]");
+  }
   static std::exception_ptr closed_error(std::string_view name) {
-    return std::make_exception_ptr(
-        error(make_error_code(errc::shutting_down), "store closed [in " + std::string(name) + "]"));
+    return std::make_exception_ptr(closed_exception(name));
   }
 
   // Completes on the handler's executor, never inside the initiating call.
@@ -128,7 +221,7 @@ class engine_store final : public store, public engine_controls {
   std::unique_ptr<detail::io_thread> thread_;
   asio::any_io_executor ex_;
   store_options opts_;
-  engine::engine engine_;
+  std::shared_ptr<engine::engine> engine_;
   std::shared_ptr<sweeper> sweeper_;
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> requests_{0};

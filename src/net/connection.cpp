@@ -93,6 +93,8 @@ connection::connection(asio::any_io_executor ex, store_url url, store_options op
 
 connection::~connection() = default;
 
+void connection::set_hooks(session_hooks hooks) { hooks_ = std::move(hooks); }
+
 void connection::start() {
   asio::co_spawn(
       strand_, [self = shared_from_this()] { return self->run(); }, asio::detached);
@@ -326,6 +328,14 @@ asio::awaitable<void> connection::run() {
       }
     }
     complete_all(failed, true);
+    if (hooks_.on_connect) {
+      std::string text;
+      if (ec) {
+        std::lock_guard lock(mu_);
+        text = last_error_text_;
+      }
+      hooks_.on_connect(ec, text);
+    }
     if (ec) {
       retry_timer_.expires_after(backoff(++failures));
       co_await retry_timer_.async_wait(use_tuple);
@@ -384,7 +394,11 @@ asio::awaitable<error_code> connection::connect_once() {
 // servers without HELLO; then SELECT. Everything in one round trip when HELLO is known.
 asio::awaitable<error_code> connection::handshake(std::string& why) {
   parser_.reset();
-  auto exchange = [&](std::vector<command> cmds) -> asio::awaitable<std::vector<resp::reply>> {
+  // Writes `cmds` and reads `expected` replies (a SUBSCRIBE confirms each channel with its own
+  // push). Bytes after the last reply stay in read_buf_ for the reader.
+  read_have_ = 0;
+  auto exchange = [&](const std::vector<command>& cmds,
+                      std::size_t expected) -> asio::awaitable<std::vector<resp::reply>> {
     std::string wire;
     for (const auto& c : cmds) wire += c.wire();
     std::vector<resp::reply> replies;
@@ -393,19 +407,10 @@ asio::awaitable<error_code> connection::handshake(std::string& why) {
       why = wec.message();
       co_return replies;
     }
-    std::string buf(4096, '\0');
-    std::size_t have = 0;
-    while (replies.size() < cmds.size()) {
-      // The parser bounds every line, so `have` stays small; grow rather than read into nothing.
-      if (have == buf.size()) buf.resize(buf.size() * 2);
-      auto [rec, n] =
-          co_await stream_.read_some(asio::buffer(buf.data() + have, buf.size() - have));
-      if (rec) {
-        why = rec == asio::error::eof ? "server closed the connection" : rec.message();
-        co_return replies;
-      }
-      std::string_view in(buf.data(), have + n);
-      while (!in.empty() && replies.size() < cmds.size()) {
+    std::size_t have = read_have_;
+    for (;;) {
+      std::string_view in(read_buf_.data(), have);
+      while (!in.empty() && replies.size() < expected) {
         in.remove_prefix(parser_.parse(in));
         if (parser_.failed()) {
           why = "protocol error in handshake";
@@ -415,8 +420,19 @@ asio::awaitable<error_code> connection::handshake(std::string& why) {
         replies.push_back(parser_.take());
       }
       have = in.size();
-      std::memmove(buf.data(), in.data(), have);
+      std::memmove(read_buf_.data(), in.data(), have);
+      if (replies.size() == expected) break;
+      // The parser bounds every line, so `have` stays small; grow rather than read into nothing.
+      if (read_buf_.size() - have < 4096) read_buf_.resize(have + read_chunk);
+      auto [rec, n] = co_await stream_.read_some(
+          asio::buffer(read_buf_.data() + have, read_buf_.size() - have));
+      if (rec) {
+        why = rec == asio::error::eof ? "server closed the connection" : rec.message();
+        co_return replies;
+      }
+      have += n;
     }
+    read_have_ = have;
     co_return replies;
   };
   auto fail = [&](const resp::reply& r) {
@@ -438,8 +454,19 @@ asio::awaitable<error_code> connection::handshake(std::string& why) {
     cmds.push_back(command::from("HELLO", hello));
   }
   if (url_.db != 0) cmds.emplace_back("SELECT", url_.db);
-  auto replies = co_await exchange(cmds);
+  auto replies = co_await exchange(cmds, cmds.size());
   if (replies.size() < cmds.size()) co_return make_error_code(errc::connect_failed);
+
+  // The owner's session commands (e.g. SUBSCRIBE), replayed on every connection.
+  auto run_session = [&]() -> asio::awaitable<error_code> {
+    if (hooks_.commands.empty()) co_return error_code{};
+    auto rs = co_await exchange(hooks_.commands, hooks_.expected_replies);
+    if (rs.size() < hooks_.expected_replies) co_return make_error_code(errc::connect_failed);
+    for (const auto& r : rs) {
+      if (r.is_error()) co_return fail(r);
+    }
+    co_return error_code{};
+  };
 
   if (replies[0].is_error()) {
     const auto code = classify_server_error(replies[0].string);
@@ -457,33 +484,42 @@ asio::awaitable<error_code> connection::handshake(std::string& why) {
     }
     if (!opts_.client_name.empty()) cmds.emplace_back("CLIENT", "SETNAME", opts_.client_name);
     if (url_.db != 0) cmds.emplace_back("SELECT", url_.db);
-    if (cmds.empty()) co_return error_code{};
-    replies = co_await exchange(cmds);
-    if (replies.size() < cmds.size()) co_return make_error_code(errc::connect_failed);
-    for (const auto& r : replies) {
-      if (r.is_error()) co_return fail(r);
+    if (!cmds.empty()) {
+      replies = co_await exchange(cmds, cmds.size());
+      if (replies.size() < cmds.size()) co_return make_error_code(errc::connect_failed);
+      for (const auto& r : replies) {
+        if (r.is_error()) co_return fail(r);
+      }
     }
-    co_return error_code{};
+    co_return co_await run_session();
   }
   for (std::size_t i = 1; i < replies.size(); ++i) {
     if (replies[i].is_error()) co_return fail(replies[i]);
   }
-  co_return error_code{};
+  co_return co_await run_session();
 }
 
 asio::awaitable<void> connection::reader() {
   std::vector<resp::reply> ready;
+  std::vector<resp::reply> pushes;
   std::vector<completion> done;
-  std::size_t have = 0;  // unparsed bytes kept at the front of read_buf_
+  std::size_t have = read_have_;  // unparsed bytes at the front of read_buf_ (from the handshake)
+  read_have_ = 0;
+  bool parse_first = have > 0;
   std::string why;
   for (;;) {
-    if (read_buf_.size() - have < read_chunk / 2) read_buf_.resize(have + read_chunk);
-    auto [ec, n] =
-        co_await stream_.read_some(asio::buffer(read_buf_.data() + have, read_buf_.size() - have));
-    if (ec) {
-      why = ec == asio::error::eof ? "server closed the connection" : ec.message();
-      break;
+    std::size_t n = 0;
+    if (!parse_first) {
+      if (read_buf_.size() - have < read_chunk / 2) read_buf_.resize(have + read_chunk);
+      auto [ec, got] = co_await stream_.read_some(
+          asio::buffer(read_buf_.data() + have, read_buf_.size() - have));
+      if (ec) {
+        why = ec == asio::error::eof ? "server closed the connection" : ec.message();
+        break;
+      }
+      n = got;
     }
+    parse_first = false;
     std::string_view in(read_buf_.data(), have + n);
     while (!in.empty()) {
       in.remove_prefix(parser_.parse(in));
@@ -507,7 +543,10 @@ asio::awaitable<void> connection::reader() {
         std::lock_guard lock(mu_);
         for (std::size_t i = begin; i < end; ++i) {
           auto& r = ready[i];
-          if (r.type == resp::type::push) continue;  // out-of-band (pub/sub, invalidation)
+          if (r.type == resp::type::push) {  // out-of-band: pub/sub messages, invalidations
+            if (hooks_.on_push) pushes.push_back(std::move(r));
+            continue;
+          }
           if (sent_ == 0 || queue_.empty()) {
             unsolicited = true;
             break;
@@ -536,6 +575,8 @@ asio::awaitable<void> connection::reader() {
         }
       }
       complete_all(done, true);
+      for (auto& p : pushes) hooks_.on_push(std::move(p));
+      pushes.clear();
       start_write();
     }
     ready.clear();

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <random>
 
@@ -35,11 +36,25 @@ using clock = std::chrono::steady_clock;
 /// of a precise read): good enough for request deadlines, read once per request.
 clock::time_point coarse_now() noexcept;
 
+/// What the owner of a connection adds to every session.
+struct session_hooks {
+  /// Sent after HELLO/AUTH/SELECT on every (re)connect, e.g. SUBSCRIBE; a connect succeeds
+  /// only once `expected_replies` replies (pushes count) have come without an error.
+  std::vector<command> commands;
+  std::size_t expected_replies = 0;
+  /// Receives every RESP3 push (pub/sub messages, invalidations), in order, on the strand.
+  std::function<void(resp::reply)> on_push;
+  /// Told the outcome of every connect attempt (empty code on success, and the error text).
+  std::function<void(error_code, const std::string&)> on_connect;
+};
+
 class connection : public std::enable_shared_from_this<connection> {
  public:
   connection(asio::any_io_executor ex, store_url url, store_options opts);
   ~connection();
 
+  /// Installs session hooks; call before start().
+  void set_hooks(session_hooks hooks);
   /// Starts connecting in the background (call once, after construction).
   void start();
   /// Fails every waiting request with shutting_down and stops the background work.
@@ -84,6 +99,8 @@ class connection : public std::enable_shared_from_this<connection> {
   stream stream_;
   resp::parser parser_;
   std::string read_buf_;
+  std::size_t read_have_ = 0;  // bytes the handshake read past its replies, for the reader
+  session_hooks hooks_;
   std::string write_buf_;
   asio::steady_timer sweep_timer_;
   asio::steady_timer retry_timer_;
