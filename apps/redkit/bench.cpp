@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace redkit::cli {
@@ -38,8 +39,16 @@ struct bench_options {
   bool json = false;
 };
 
-/// Builds the command for operation number `i`.
-using command_maker = std::function<command(std::uint64_t i)>;
+/// One EVALSHA of an embedded script.
+struct eval_call {
+  const script* code;
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+};
+/// What one operation sends: a command, a pipeline, or a script call.
+using bench_op = std::variant<command, std::vector<command>, eval_call>;
+/// Builds operation number `i`.
+using command_maker = std::function<bench_op(std::uint64_t i)>;
 
 struct workload {
   const char* help;
@@ -49,38 +58,69 @@ struct workload {
 };
 
 /// The bench's key names, made once so that formatting is not what gets measured.
-std::shared_ptr<const std::vector<std::string>> key_names(std::uint64_t keys) {
+/// Each workload has its own prefix, so one workload never finds another's keys (of another type).
+std::shared_ptr<const std::vector<std::string>> key_names(std::string_view workload,
+                                                          std::uint64_t keys) {
   auto v = std::make_shared<std::vector<std::string>>();
   v->reserve(keys);
-  for (std::uint64_t i = 0; i < keys; ++i) v->push_back(fmt::format("rk:bench:{{k}}:{}", i));
+  for (std::uint64_t i = 0; i < keys; ++i) {
+    v->push_back(fmt::format("rk:bench:{{{}}}:{}", workload, i));
+  }
   return v;
 }
 
 const std::map<std::string, workload>& workloads() {
   static const std::map<std::string, workload> all{
       {"ping",
-       {"PING", [](const bench_options&) { return [](std::uint64_t) { return command{"PING"}; }; },
+       {"PING",
+        [](const bench_options&) {
+          return [](std::uint64_t) { return bench_op{command{"PING"}}; };
+        },
         nullptr}},
       {"set",
        {"SET of --value-size bytes over --keys keys",
         [](const bench_options& o) {
           auto value = std::make_shared<std::string>(o.value_size, 'x');
-          return [value, keys = key_names(o.keys)](std::uint64_t i) {
-            return command{"SET", (*keys)[i % keys->size()], *value};
+          return [value, keys = key_names("kv", o.keys)](std::uint64_t i) {
+            return bench_op{command{"SET", (*keys)[i % keys->size()], *value}};
+          };
+        },
+        nullptr}},
+      {"script",
+       {"the reference's sliding-window-log limiter (60/min) by EVALSHA on --keys keys",
+        [](const bench_options& o) {
+          const auto* code = &script::embedded("bench/sliding_log");
+          return [code, keys = key_names("rl", o.keys)](std::uint64_t i) {
+            // Spread over the keys with a multiplicative hash, so hot keys are not sequential.
+            const auto& key = (*keys)[(i * 0x9E3779B97F4A7C15ULL >> 20) % keys->size()];
+            return bench_op{eval_call{code, {key}, {"60", "60000", std::to_string(i)}}};
+          };
+        },
+        nullptr}},
+      {"zadd",
+       {"ZADD then ZREVRANK (one pipeline) of a player among --keys on one board",
+        [](const bench_options& o) {
+          return [keys = key_names("lb", o.keys)](std::uint64_t i) {
+            const auto& player = (*keys)[(i * 0x9E3779B97F4A7C15ULL >> 20) % keys->size()];
+            std::vector<command> cmds;
+            cmds.emplace_back("ZADD", "rk:bench:{lb}:scores", static_cast<std::int64_t>(i % 100000),
+                              player);
+            cmds.emplace_back("ZREVRANK", "rk:bench:{lb}:scores", player);
+            return bench_op{std::move(cmds)};
           };
         },
         nullptr}},
       {"get",
        {"GET over --keys keys (filled first)",
         [](const bench_options& o) {
-          return [keys = key_names(o.keys)](std::uint64_t i) {
-            return command{"GET", (*keys)[i % keys->size()]};
+          return [keys = key_names("kv", o.keys)](std::uint64_t i) {
+            return bench_op{command{"GET", (*keys)[i % keys->size()]}};
           };
         },
         [](const bench_options& o) {
           std::vector<command> fill;
           const std::string value(o.value_size, 'x');
-          for (const auto& k : *key_names(o.keys)) fill.emplace_back("SET", k, value);
+          for (const auto& k : *key_names("kv", o.keys)) fill.emplace_back("SET", k, value);
           return fill;
         }}},
   };
@@ -117,10 +157,19 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
     for (;;) {
       const auto i = next++;
       if (i >= o.ops) co_return;
-      auto cmd = make(i);
+      auto op = make(i);
       const auto t0 = bench_clock::now();
       try {
-        co_await s->async_exec(std::move(cmd));
+        if (auto* cmd = std::get_if<command>(&op)) {
+          co_await s->async_exec(std::move(*cmd));
+        } else if (auto* cmds = std::get_if<std::vector<command>>(&op)) {
+          for (const auto& r : co_await s->async_pipeline(std::move(*cmds))) {
+            if (r.is_error()) ++errors;
+          }
+        } else {
+          auto& call = std::get<eval_call>(op);
+          co_await s->async_eval(*call.code, std::move(call.keys), std::move(call.args));
+        }
       } catch (const std::exception&) {
         ++errors;
       }

@@ -45,15 +45,15 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-/// Redis's string2ld: strtold over the whole text (up to an embedded NUL, as Redis's C string
-/// does), no leading space, not NaN, no overflow.
+/// Redis's string2ld: strtold over the whole text (an embedded NUL makes it invalid, as
+/// redis-server 7.0.15 answers), no leading space, not NaN, no overflow.
 bool string_to_ld(std::string_view s, long double& out) {
   if (s.empty() || s.size() >= max_long_double_chars) return false;
   const std::string buf(s);
   char* end = nullptr;
   errno = 0;
   const long double v = std::strtold(buf.c_str(), &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf.c_str() + buf.size() ||
       (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || std::isnan(v)) {
     return false;
   }

@@ -256,7 +256,8 @@ bool parse_long_double(std::string_view s, long double& out) {
   errno = 0;
   char* end = nullptr;
   const long double v = std::strtold(buf.c_str(), &end);
-  if (*end != '\0' || std::isnan(v)) return false;
+  // The whole text: Redis 7.0.15 rejects "12\0...v" (an embedded NUL), checked on the server.
+  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
   if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO)) {
     return false;
   }

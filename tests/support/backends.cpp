@@ -14,7 +14,7 @@ std::string to_string(backend b) {
   return "unknown";
 }
 
-std::vector<backend> all_backends() { return {backend::redis}; }  // engine: when its commands land
+std::vector<backend> all_backends() { return {backend::engine, backend::redis}; }
 
 void backend_test::SetUp() {
   if (GetParam() == backend::redis) server_.emplace();
