@@ -120,7 +120,8 @@ const std::map<std::string, workload>& workloads() {
         [](const bench_options& o) {
           std::vector<command> fill;
           const std::string value(o.value_size, 'x');
-          for (const auto& k : *key_names("kv", o.keys)) fill.emplace_back("SET", k, value);
+          const auto keys = key_names("kv", o.keys);  // alive for the loop (C++20 range-for)
+          for (const auto& k : *keys) fill.emplace_back("SET", k, value);
           return fill;
         }}},
   };

@@ -188,20 +188,13 @@ resp::reply context::call(std::span<const std::string_view> args, bool reply_res
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-const std::unordered_map<std::string, const command_spec*>& command_index() {
+const std::unordered_map<std::string_view, const command_spec*>& command_index() {
   static const auto index = [] {
-    std::unordered_map<std::string, const command_spec*> m;
+    std::unordered_map<std::string_view, const command_spec*> m;
     for (auto family :
          {string_commands(), key_commands(), hash_commands(), set_commands(), zset_commands(),
           list_commands(), pubsub_commands(), scripting_commands(), server_commands()}) {
-      for (const auto& spec : family) m.emplace(std::string(spec.name), &spec);
+      for (const auto& spec : family) m.emplace(spec.name, &spec);
     }
     return m;
   }();
@@ -227,8 +220,14 @@ resp::reply unknown_command(std::span<const std::string_view> argv) {
 }  // namespace
 
 const command_spec* find_command(std::string_view name) {
+  // Lower-case into a stack buffer: no allocation per command (names are short).
+  char buf[32];
+  if (name.size() > sizeof buf) return nullptr;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
   const auto& index = command_index();
-  auto it = index.find(lower(name));
+  auto it = index.find(std::string_view(buf, name.size()));
   return it == index.end() ? nullptr : it->second;
 }
 
