@@ -26,18 +26,11 @@ done
 
 # A free loopback port: ask the kernel for one through redis-server itself is not possible,
 # so probe upwards from a random start until nothing answers there.
-port=$((20000 + RANDOM % 20000))
-while redis-cli -p "$port" ping >/dev/null 2>&1; do port=$((port + 1)); done
-dir=$(mktemp -d)
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-  --logfile "$dir/redis.log" --daemonize no &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source "$root/bench/lib.sh"
+bench_start_redis
 
-results="$dir/results"
+results="$bench_dir/results"
 : >"$results"
-json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
 for _ in $(seq "$runs"); do
   for c in 1 4 16; do
     inflight=$((64 * c))
@@ -51,7 +44,6 @@ for _ in $(seq "$runs"); do
   done
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v f="$1" -v w="$2" -v c="$3" '$1==f && $2==w {print $c}' "$results" | median; }
 echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/'), $(nproc) cores," \
   "$runs interleaved runs of $ops SETs each, medians"

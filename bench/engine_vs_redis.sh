@@ -27,18 +27,11 @@ while (($#)); do
 done
 [[ -x $redkit ]] || { echo "build first: scripts/run --help (or pass --redkit PATH)" >&2; exit 1; }
 
-port=$((20000 + RANDOM % 20000))
-while redis-cli -p "$port" ping >/dev/null 2>&1; do port=$((port + 1)); done
-dir=$(mktemp -d)
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-  --logfile "$dir/redis.log" --daemonize no &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source "$root/bench/lib.sh"
+bench_start_redis
 
-results="$dir/results"
+results="$bench_dir/results"
 : >"$results"
-field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
 workloads=(set get zadd script)
 for _ in $(seq "$runs"); do
   for w in "${workloads[@]}"; do
@@ -46,14 +39,13 @@ for _ in $(seq "$runs"); do
       redis-cli -p "$port" flushall >/dev/null
       out=$("$redkit" bench "$w" --store "$store" --ops "$ops" --keys "$keys" \
         --concurrency "$concurrency" --json)
-      errors=$(echo "$out" | field errors)
+      errors=$(echo "$out" | json_field errors)
       [[ $errors == 0 ]] || { echo "$w on $store: $errors errors" >&2; exit 1; }
-      echo "$w ${store%%:*} $(echo "$out" | field ops_per_s) $(echo "$out" | field p99_us)" >>"$results"
+      echo "$w ${store%%:*} $(echo "$out" | json_field ops_per_s) $(echo "$out" | json_field p99_us)" >>"$results"
     done
   done
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v w="$1" -v s="$2" -v c="$3" '$1==w && $2==s {print $c}' "$results" | median; }
 echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/'), $(nproc) cores," \
   "$runs interleaved runs, $ops ops, $keys keys, $concurrency in flight, medians"

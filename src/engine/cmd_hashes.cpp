@@ -3,6 +3,7 @@
 // replies, reply shapes and error texts.
 // Thread-safety: the commands run under the engine lock (see engine.hpp).
 #include "engine/engine.hpp"
+#include "engine/sampling.hpp"
 #include "engine/scan.hpp"
 
 #include <array>
@@ -34,16 +35,6 @@ constexpr std::string_view err_out_of_range = "ERR value is out of range";
 
 /// Redis's MAX_LONG_DOUBLE_CHARS: longest accepted long double text, and its output buffer.
 constexpr std::size_t max_long_double_chars = std::size_t{5} * 1024;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (x != y && std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
 
 /// Redis's string2ld: strtold over the whole text (an embedded NUL makes it invalid, as
 /// redis-server 7.0.15 answers), no leading space, not NaN, no overflow.
@@ -90,59 +81,13 @@ bool set_field(hash_value& h, std::string_view field, std::string_view value) {
 
 using hash_slot = hash_value::value_type;
 
-/// One random field of a non-empty hash: a random non-empty bucket, then a random entry of its
-/// chain (as Redis's dictGetRandomKey). O(1) expected; a linear walk when the table is sparse
-/// (std::unordered_map never shrinks its buckets).
 const hash_slot& random_slot(const hash_value& h, std::mt19937_64& rng) {
-  const std::size_t n = h.size();
-  const std::size_t buckets = h.bucket_count();
-  if (buckets > 8 * n + 64) {
-    std::uniform_int_distribution<std::size_t> pick(0, n - 1);
-    return *std::next(h.begin(), static_cast<std::ptrdiff_t>(pick(rng)));
-  }
-  std::uniform_int_distribution<std::size_t> pick_bucket(0, buckets - 1);
-  for (;;) {
-    const std::size_t b = pick_bucket(rng);
-    const std::size_t len = h.bucket_size(b);
-    if (len == 0) continue;
-    std::uniform_int_distribution<std::size_t> pick(0, len - 1);
-    return *std::next(h.begin(b), static_cast<std::ptrdiff_t>(pick(rng)));
-  }
+  return random_element(h, rng);
 }
 
-/// `count` random fields; repeats allowed (`distinct` false) or `count` < size distinct ones.
 std::vector<const hash_slot*> random_slots(const hash_value& h, std::size_t count, bool distinct,
                                            std::mt19937_64& rng) {
-  std::vector<const hash_slot*> out;
-  const std::size_t n = h.size();
-  const bool sparse = h.bucket_count() > 8 * n + 64;
-  if (distinct ? count * 3 > n || sparse : count > n || sparse) {
-    // Snapshot every entry once: O(n) and then O(1) per pick.
-    std::vector<const hash_slot*> all;
-    all.reserve(n);
-    for (const auto& slot : h) all.push_back(&slot);
-    if (distinct) {
-      for (std::size_t i = 0; i < count; ++i) {  // partial Fisher-Yates
-        std::uniform_int_distribution<std::size_t> pick(i, n - 1);
-        std::swap(all[i], all[pick(rng)]);
-      }
-      all.resize(count);
-      return all;
-    }
-    std::uniform_int_distribution<std::size_t> pick(0, n - 1);
-    for (std::size_t i = 0; i < count; ++i) out.push_back(all[pick(rng)]);
-    return out;
-  }
-  if (!distinct) {
-    for (std::size_t i = 0; i < count; ++i) out.push_back(&random_slot(h, rng));
-    return out;
-  }
-  std::unordered_set<const hash_slot*> picked;
-  while (picked.size() < count) {
-    const hash_slot* s = &random_slot(h, rng);
-    if (picked.insert(s).second) out.push_back(s);
-  }
-  return out;
+  return random_elements(h, count, distinct, rng);
 }
 
 // --- commands ---------------------------------------------------------------------------------

@@ -27,17 +27,6 @@ constexpr std::string_view err_db_range = "ERR DB index is out of range";
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t int64_min = std::numeric_limits<std::int64_t>::min();
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // "ERR invalid expire time in '<command>' command", the command in lower case.
 resp::reply invalid_expire(const context& c) {
   std::string name(c.arg(0));

@@ -24,17 +24,6 @@ constexpr std::string_view err_maxlen_negative = "ERR MAXLEN can't be negative";
 constexpr std::string_view err_numkeys = "ERR numkeys should be greater than 0";
 constexpr std::string_view err_count_positive = "ERR count should be greater than 0";
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 enum class side { left, right };
 
 /// LEFT / RIGHT (any case), as Redis's getListPositionFromObjectOrReply.

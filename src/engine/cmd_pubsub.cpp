@@ -21,24 +21,17 @@ resp::reply publish(context& c) {
   return context::integer(static_cast<std::int64_t>(hub(c).publish(c.arg(1), c.arg(2))));
 }
 
-bool equals_nocase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT
 resp::reply pubsub_cmd(context& c) {
   const auto sub = c.arg(1);
-  if (equals_nocase(sub, "channels") && c.argc() <= 3) {
+  if (iequals(sub, "channels") && c.argc() <= 3) {
     std::optional<std::string_view> pattern;
     if (c.argc() == 3) pattern = c.arg(2);
     std::vector<resp::reply> names;
     for (auto& n : hub(c).channels(pattern)) names.push_back(context::bulk(n));
     return context::array(std::move(names));
   }
-  if (equals_nocase(sub, "numsub")) {
+  if (iequals(sub, "numsub")) {
     std::vector<resp::reply> flat;
     for (std::size_t i = 2; i < c.argc(); ++i) {
       flat.push_back(context::bulk(c.arg(i)));
@@ -46,7 +39,7 @@ resp::reply pubsub_cmd(context& c) {
     }
     return c.map(std::move(flat));
   }
-  if (equals_nocase(sub, "numpat") && c.argc() == 2) {
+  if (iequals(sub, "numpat") && c.argc() == 2) {
     return context::integer(static_cast<std::int64_t>(hub(c).numpat()));
   }
   std::string name(sub);

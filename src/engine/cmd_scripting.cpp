@@ -33,13 +33,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool over_memory(const context& c) {
   return c.st.opts.max_memory != 0 &&
          c.st.used_memory > static_cast<std::int64_t>(c.st.opts.max_memory);

@@ -3,6 +3,7 @@
 // SSCAN), with Redis 7.0's replies, reply shapes and error texts.
 // Thread-safety: the commands run under the engine lock (see engine.hpp).
 #include "engine/engine.hpp"
+#include "engine/sampling.hpp"
 #include "engine/scan.hpp"
 
 #include <algorithm>
@@ -29,71 +30,15 @@ constexpr std::string_view err_too_many_keys =
     "ERR Number of keys can't be greater than number of args";
 constexpr std::string_view err_negative_limit = "ERR LIMIT can't be negative";
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (x != y && std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
-
 // --- random members (SPOP, SRANDMEMBER) -------------------------------------------------------
 
-/// One random member of a non-empty set: a random non-empty bucket, then a random entry of its
-/// chain (as Redis's dictGetRandomKey). O(1) expected; a linear walk when the table is sparse
-/// (std::unordered_set never shrinks its buckets).
 const mstring& random_member(const set_value& s, std::mt19937_64& rng) {
-  const std::size_t n = s.size();
-  const std::size_t buckets = s.bucket_count();
-  if (buckets > 8 * n + 64) {
-    std::uniform_int_distribution<std::size_t> pick(0, n - 1);
-    return *std::next(s.begin(), static_cast<std::ptrdiff_t>(pick(rng)));
-  }
-  std::uniform_int_distribution<std::size_t> pick_bucket(0, buckets - 1);
-  for (;;) {
-    const std::size_t b = pick_bucket(rng);
-    const std::size_t len = s.bucket_size(b);
-    if (len == 0) continue;
-    std::uniform_int_distribution<std::size_t> pick(0, len - 1);
-    return *std::next(s.begin(b), static_cast<std::ptrdiff_t>(pick(rng)));
-  }
+  return random_element(s, rng);
 }
 
-/// `count` random members; repeats allowed (`distinct` false) or `count` < size distinct ones.
 std::vector<const mstring*> random_members(const set_value& s, std::size_t count, bool distinct,
                                            std::mt19937_64& rng) {
-  std::vector<const mstring*> out;
-  const std::size_t n = s.size();
-  const bool sparse = s.bucket_count() > 8 * n + 64;
-  if (distinct ? count * 3 > n || sparse : count > n || sparse) {
-    // Snapshot every member once: O(n) and then O(1) per pick.
-    std::vector<const mstring*> all;
-    all.reserve(n);
-    for (const auto& m : s) all.push_back(&m);
-    if (distinct) {
-      for (std::size_t i = 0; i < count; ++i) {  // partial Fisher-Yates
-        std::uniform_int_distribution<std::size_t> pick(i, n - 1);
-        std::swap(all[i], all[pick(rng)]);
-      }
-      all.resize(count);
-      return all;
-    }
-    std::uniform_int_distribution<std::size_t> pick(0, n - 1);
-    for (std::size_t i = 0; i < count; ++i) out.push_back(all[pick(rng)]);
-    return out;
-  }
-  if (!distinct) {
-    for (std::size_t i = 0; i < count; ++i) out.push_back(&random_member(s, rng));
-    return out;
-  }
-  std::unordered_set<const mstring*> picked;
-  while (picked.size() < count) {
-    const mstring* m = &random_member(s, rng);
-    if (picked.insert(m).second) out.push_back(m);
-  }
-  return out;
+  return random_elements(s, count, distinct, rng);
 }
 
 // --- single-set commands ----------------------------------------------------------------------

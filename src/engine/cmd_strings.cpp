@@ -32,17 +32,6 @@ constexpr std::size_t max_long_double_chars = std::size_t{5} * 1024;
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t int64_min = std::numeric_limits<std::int64_t>::min();
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 resp::reply wrong_type() { return context::error(err::wrong_type); }
 
 // "ERR invalid expire time in '<command>' command", the command in lower case.

@@ -53,17 +53,6 @@ constexpr std::string_view err_randmember_range =
 
 using iterator = zset::iterator;
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 resp::reply wrong_type() { return context::error(err::wrong_type); }
 resp::reply syntax_error() { return context::error(err::syntax); }
 resp::reply empty_array() { return context::array({}); }

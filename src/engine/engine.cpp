@@ -219,6 +219,13 @@ resp::reply unknown_command(std::span<const std::string_view> argv) {
 
 }  // namespace
 
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 const command_spec* find_command(std::string_view name) {
   // Lower-case into a stack buffer: no allocation per command (names are short).
   char buf[32];

@@ -102,6 +102,9 @@ std::span<const command_spec> server_commands();
 /// The command named `name` (any case), or nullptr.
 const command_spec* find_command(std::string_view name);
 
+/// ASCII case-insensitive equality, for option keywords ("NX", "withscores", ...).
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 /// What one command sees while it runs (under the engine lock).
 class context {
  public:

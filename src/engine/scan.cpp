@@ -9,20 +9,7 @@
 #include <string>
 
 namespace redkit::engine {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool scan_parse_cursor(std::string_view s, std::uint64_t& out) noexcept {
   // As Redis's parseScanCursorOrReply: strtoul over a C string (so it stops at a NUL byte).

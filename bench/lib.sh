@@ -1,0 +1,23 @@
+# Shared by the bench/ scripts (sourced): a fresh redis-server on a free loopback port, and
+# medians. Needs redis-server and redis-cli (Debian: redis-server, redis-tools).
+
+# bench_start_redis: starts redis-server on 127.0.0.1, sets $port and $bench_dir, and stops it
+# (and removes the directory) when the calling script exits.
+bench_start_redis() {
+  port=$((20000 + RANDOM % 20000))
+  while redis-cli -p "$port" ping >/dev/null 2>&1; do port=$((port + 1)); done
+  bench_dir=$(mktemp -d)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$bench_dir" \
+    --logfile "$bench_dir/redis.log" --daemonize no &
+  bench_server=$!
+  trap 'kill $bench_server 2>/dev/null; wait $bench_server 2>/dev/null; rm -rf "$bench_dir"' EXIT
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "redis-server did not start" >&2
+  return 1
+}
+
+# median: the median of the numbers on stdin, one per line.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# json_field NAME: a numeric field of the JSON line on stdin.
+json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
