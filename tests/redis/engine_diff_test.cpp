@@ -642,8 +642,8 @@ std::size_t env_or(const char* name, std::size_t fallback) {
 }
 
 TEST(EngineDifferential, RandomSequencesReplyLikeRedis) {
-  const std::size_t seeds = env_or("REDKIT_DIFF_SEEDS", 6);
-  const std::size_t steps = env_or("REDKIT_DIFF_STEPS", 3000);
+  const std::size_t seeds = env_or("REDKIT_DIFF_SEEDS", 16);
+  const std::size_t steps = env_or("REDKIT_DIFF_STEPS", 5000);
   for (std::size_t seed = 1; seed <= seeds; ++seed) {
     backends b(seed % 2 == 1);
     generator gen(seed);
