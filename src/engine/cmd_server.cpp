@@ -32,7 +32,7 @@ resp::reply select(context& c) {
 // INFO [section]: a useful subset (server, memory, keyspace, stats) in Redis's text format.
 resp::reply info(context& c) {
   std::string s;
-  s += "# Server\r\nredis_version:7.0.0\r\nredkit_engine:1\r\n\r\n";
+  s += "# Server\r\nredis_version:7.0.15\r\nredkit_engine:1\r\n\r\n";
   s += "# Memory\r\nused_memory:" + std::to_string(c.st.used_memory) + "\r\n";
   s += "maxmemory:" + std::to_string(c.st.opts.max_memory) + "\r\n\r\n";
   s += "# Stats\r\nexpired_keys:" + std::to_string(c.st.expired_keys) + "\r\n";

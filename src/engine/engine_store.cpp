@@ -7,6 +7,7 @@
 #include "engine/pubsub.hpp"
 #include "io_thread.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -112,7 +113,11 @@ class engine_store final : public store, public engine_controls {
     complete(std::move(handler), e, std::move(rs));
   }
 
-  bool running_in_io_thread() const override { return false; }  // nothing waits for I/O
+  // A blocking call completes through the store's executor: refused on a thread running it.
+  bool running_in_io_thread() const override {
+    const auto* io_ex = ex_.target<asio::io_context::executor_type>();
+    return io_ex != nullptr && io_ex->running_in_this_thread();
+  }
 
  private:
   // Messages of one subscription: enqueued by PUBLISH under the engine lock, delivered in
