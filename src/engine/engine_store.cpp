@@ -189,7 +189,7 @@ class engine_store final : public store, public engine_controls {
 
   // Runs the active expiry sweep every interval until stopped.
   struct sweeper : std::enable_shared_from_this<sweeper> {
-    sweeper(asio::any_io_executor ex, std::shared_ptr<engine::engine> e, engine_options o)
+    sweeper(const asio::any_io_executor& ex, std::shared_ptr<engine::engine> e, engine_options o)
         : timer(ex), eng(std::move(e)), opts(o) {}
     void start() {
       timer.expires_after(opts.expire_sweep_interval);

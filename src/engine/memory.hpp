@@ -43,12 +43,17 @@ struct counting_allocator {
   template <typename U>
   counting_allocator(const counting_allocator<U>&) noexcept {}
 
+  // T is a pointer for hash tables' bucket arrays: sizeof(T) is then exactly what is allocated.
   T* allocate(std::size_t n) {
-    if (auto* c = detail::allocation_counter) *c += static_cast<std::int64_t>(n * sizeof(T));
+    if (auto* c = detail::allocation_counter) {
+      *c += static_cast<std::int64_t>(n * sizeof(T));  // NOLINT(bugprone-sizeof-expression)
+    }
     return std::allocator<T>{}.allocate(n);
   }
   void deallocate(T* p, std::size_t n) noexcept {
-    if (auto* c = detail::allocation_counter) *c -= static_cast<std::int64_t>(n * sizeof(T));
+    if (auto* c = detail::allocation_counter) {
+      *c -= static_cast<std::int64_t>(n * sizeof(T));  // NOLINT(bugprone-sizeof-expression)
+    }
     std::allocator<T>{}.deallocate(p, n);
   }
   template <typename U>

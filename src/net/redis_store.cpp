@@ -54,8 +54,7 @@ class redis_store final : public store {
       throw error(make_error_code(errc::invalid_argument),
                   "store::subscribe called on the store's own I/O thread (it would deadlock)");
     }
-    return open_redis_subscription(ex_, url_, opts_, std::move(channels), std::move(patterns),
-                                   std::move(handler));
+    return open_redis_subscription(ex_, url_, opts_, channels, patterns, std::move(handler));
   }
 
  protected:

@@ -39,8 +39,8 @@ bool to_message(const resp::reply& push, message& out) {
 
 std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor executor,
                                                       const store_url& url, store_options options,
-                                                      std::vector<std::string> channels,
-                                                      std::vector<std::string> patterns,
+                                                      const std::vector<std::string>& channels,
+                                                      const std::vector<std::string>& patterns,
                                                       message_handler handler) {
   options.resp3 = true;  // messages arrive as pushes next to ordinary replies
   options.on_outage = outage_policy::wait;
@@ -51,7 +51,7 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
   if (!channels.empty()) hooks.commands.push_back(command::from("SUBSCRIBE", channels));
   if (!patterns.empty()) hooks.commands.push_back(command::from("PSUBSCRIBE", patterns));
   hooks.expected_replies = channels.size() + patterns.size();  // one confirmation per name
-  hooks.on_push = [handler = std::move(handler)](resp::reply push) {
+  hooks.on_push = [handler = std::move(handler)](const resp::reply& push) {
     message m;
     if (to_message(push, m)) handler(std::move(m));
   };

@@ -9,8 +9,8 @@ namespace redkit::net {
 /// Opens a subscription and blocks until it is active (or throws, see store::subscribe).
 std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor executor,
                                                       const store_url& url, store_options options,
-                                                      std::vector<std::string> channels,
-                                                      std::vector<std::string> patterns,
+                                                      const std::vector<std::string>& channels,
+                                                      const std::vector<std::string>& patterns,
                                                       message_handler handler);
 
 }  // namespace redkit::net
