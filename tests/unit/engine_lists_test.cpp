@@ -13,15 +13,8 @@ namespace {
 using testing::run;
 using testing::show;
 
-class EngineLists : public ::testing::Test {
+class EngineLists : public testing::engine_fixture {
  protected:
-  engine e;
-
-  std::string r(std::initializer_list<std::string_view> argv) { return show(run(e, argv)); }
-  std::string r2(std::initializer_list<std::string_view> argv) { return show(run(e, argv, false)); }
-  resp::reply raw(std::initializer_list<std::string_view> argv, bool resp3 = true) {
-    return run(e, argv, resp3);
-  }
   /// The whole list at `key`, space separated (empty when missing).
   std::string all(std::string_view key) {
     auto rep = run(e, {"LRANGE", key, "0", "-1"});
@@ -31,30 +24,6 @@ class EngineLists : public ::testing::Test {
       out += el.string;
     }
     return out;
-  }
-  bool exists(std::string_view key) {
-    return e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      return c.find(key) != nullptr;
-    });
-  }
-  void expire_at(std::string_view key, std::int64_t at_ms) {
-    e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      c.set_expire(key, at_ms);
-    });
-  }
-  std::int64_t expire_of(std::string_view key) {
-    return e.with_state([&](state& st) {
-      auto it = st.keys.find(key);
-      return it == st.keys.end() ? -1 : it->second.expire_at_ms;
-    });
-  }
-  void make_string(std::string_view key) {
-    e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      c.set_string(key, "x");
-    });
   }
 };
 

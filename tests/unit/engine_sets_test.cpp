@@ -15,56 +15,12 @@ namespace {
 using testing::run;
 using testing::show;
 
-constexpr std::string_view wrongtype =
-    "(error) WRONGTYPE Operation against a key holding the wrong kind of value";
+using testing::wrongtype;
 
-class EngineSets : public ::testing::Test {
+class EngineSets : public testing::engine_fixture {
  protected:
-  engine e;
-
-  std::string r(std::initializer_list<std::string_view> argv) { return show(run(e, argv)); }
-  std::string r2(std::initializer_list<std::string_view> argv) { return show(run(e, argv, false)); }
-  resp::reply raw(std::initializer_list<std::string_view> argv, bool resp3 = true) {
-    return run(e, argv, resp3);
-  }
-  /// The strings of an aggregate reply, sorted and space separated.
-  static std::string sorted(const resp::reply& rep) {
-    std::vector<std::string> v;
-    for (const auto& el : rep.elements) v.push_back(el.string);
-    std::sort(v.begin(), v.end());
-    std::string out;
-    for (const auto& s : v) {
-      if (!out.empty()) out += ' ';
-      out += s;
-    }
-    return out;
-  }
   /// The members of `key`, sorted and space separated (empty when missing).
   std::string members(std::string_view key) { return sorted(run(e, {"SMEMBERS", key})); }
-  bool exists(std::string_view key) {
-    return e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      return c.find(key) != nullptr;
-    });
-  }
-  void expire_at(std::string_view key, std::int64_t at_ms) {
-    e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      c.set_expire(key, at_ms);
-    });
-  }
-  std::int64_t expire_of(std::string_view key) {
-    return e.with_state([&](state& st) {
-      auto it = st.keys.find(key);
-      return it == st.keys.end() ? -1 : it->second.expire_at_ms;
-    });
-  }
-  void make_string(std::string_view key) {
-    e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      c.set_string(key, "x");
-    });
-  }
   bool is_string(std::string_view key) {
     return e.with_state([&](state& st) {
       auto it = st.keys.find(key);
