@@ -485,22 +485,6 @@ TEST(RedisClient, BlockingCallOnTheStoresOwnThreadIsRefused) {
   EXPECT_TRUE(refused);
 }
 
-TEST(EngineStore, BlockingCallOnTheStoresOwnThreadIsRefused) {
-  asio::io_context ioc(1);
-  auto s = store::open(ioc.get_executor(), "memory://");
-  bool refused = false;
-  asio::post(ioc, [&] {
-    try {
-      s->exec(command{"PING"});
-    } catch (const error& e) {
-      refused = e.code() == errc::invalid_argument;
-    }
-  });
-  ioc.run_for(200ms);
-  EXPECT_TRUE(refused);
-  s->close();
-}
-
 TEST(RedisClient, ConnectTimeoutToAnUnroutableServer) {
   // Nothing listens on this port: connection refused, repeatedly, and requests time out with
   // the connect error in their message.
