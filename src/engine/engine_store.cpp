@@ -121,70 +121,82 @@ class engine_store final : public store, public engine_controls {
 
  private:
   // Messages of one subscription: enqueued by PUBLISH under the engine lock, delivered in
-  // that order on the store's executor by one drain at a time.
-  class engine_subscription final : public subscription,
-                                    public std::enable_shared_from_this<engine_subscription> {
+  // that order on the store's executor by one drain at a time. The engine's sink owns a
+  // mailbox, not the subscription, so nothing a sink does can re-enter the engine lock.
+  struct mailbox : std::enable_shared_from_this<mailbox> {
+    mailbox(asio::any_io_executor ex, message_handler h)
+        : ex(std::move(ex)), handler(std::move(h)) {}
+
+    void enqueue(message m) {
+      std::lock_guard lock(mu);
+      if (closed) return;
+      queue.push_back(std::move(m));
+      if (draining) return;
+      draining = true;
+      asio::post(ex, [self = shared_from_this()] { self->drain(); });
+    }
+    void drain() {
+      for (;;) {
+        message m;
+        {
+          std::lock_guard lock(mu);
+          if (queue.empty() || closed) {
+            draining = false;
+            queue.clear();
+            return;
+          }
+          m = std::move(queue.front());
+          queue.pop_front();
+        }
+        handler(std::move(m));
+      }
+    }
+    void close() {
+      std::lock_guard lock(mu);
+      closed = true;
+    }
+
+    asio::any_io_executor ex;
+    message_handler handler;
+    std::mutex mu;
+    std::deque<message> queue;
+    bool draining = false;
+    bool closed = false;
+  };
+
+  class engine_subscription final : public subscription {
    public:
     engine_subscription(asio::any_io_executor ex, std::shared_ptr<engine::engine> eng,
                         message_handler handler)
-        : ex_(std::move(ex)), engine_(std::move(eng)), handler_(std::move(handler)) {}
+        : engine_(std::move(eng)),
+          box_(std::make_shared<mailbox>(std::move(ex), std::move(handler))) {}
     ~engine_subscription() override { close(); }
 
     void start(std::vector<std::string> channels, std::vector<std::string> patterns) {
-      std::weak_ptr<engine_subscription> weak = shared_from_this();
       id_ = engine_->with_state([&](engine::state& st) {
         if (!st.channels) st.channels = std::make_unique<engine::pubsub>();
-        return st.channels->add(
-            std::move(channels), std::move(patterns),
-            [weak](std::string_view channel, std::string_view pattern, std::string_view payload) {
-              if (auto self = weak.lock()) {
-                self->enqueue(
-                    message{std::string(channel), std::string(pattern), std::string(payload)});
-              }
-            });
+        return st.channels->add(std::move(channels), std::move(patterns),
+                                [box = box_](std::string_view channel, std::string_view pattern,
+                                             std::string_view payload) {
+                                  box->enqueue(message{std::string(channel), std::string(pattern),
+                                                       std::string(payload)});
+                                });
       });
     }
 
     void close() override {
       if (closed_.exchange(true)) return;
+      box_->close();
       engine_->with_state([id = id_](engine::state& st) {
         if (st.channels) st.channels->remove(id);
       });
     }
 
    private:
-    void enqueue(message m) {
-      std::lock_guard lock(mu_);
-      queue_.push_back(std::move(m));
-      if (draining_) return;
-      draining_ = true;
-      asio::post(ex_, [self = shared_from_this()] { self->drain(); });
-    }
-    void drain() {
-      for (;;) {
-        message m;
-        {
-          std::lock_guard lock(mu_);
-          if (queue_.empty() || closed_) {
-            draining_ = false;
-            queue_.clear();
-            return;
-          }
-          m = std::move(queue_.front());
-          queue_.pop_front();
-        }
-        handler_(std::move(m));
-      }
-    }
-
-    asio::any_io_executor ex_;
     std::shared_ptr<engine::engine> engine_;
-    message_handler handler_;
+    std::shared_ptr<mailbox> box_;
     std::uint64_t id_ = 0;
     std::atomic<bool> closed_{false};
-    std::mutex mu_;
-    std::deque<message> queue_;
-    bool draining_ = false;
   };
 
   // Runs the active expiry sweep every interval until stopped.

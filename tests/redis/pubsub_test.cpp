@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -139,6 +140,27 @@ TEST(RedisPubSub, SubscriptionResubscribesAfterARestart) {
   const auto got = box.wait_for(2);
   ASSERT_GE(got.size(), 2u);
   EXPECT_EQ(got.back().payload, "after");
+}
+
+TEST(EnginePubSub, DroppingSubscriptionsWhilePublishingIsSafe) {
+  // A subscription dropped while PUBLISH delivers to it must neither deadlock nor crash.
+  auto s = store::open("memory://");
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> delivered{0};
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < 2; ++t) {
+    publishers.emplace_back([&] {
+      while (!stop) s->exec(command{"PUBLISH", "hot", "x"});
+    });
+  }
+  for (int i = 0; i < 300; ++i) {
+    auto sub = s->subscribe({"hot"}, {"h*"}, [&](message) { ++delivered; });
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }  // each subscription is dropped here, mid-stream
+  stop = true;
+  for (auto& p : publishers) p.join();
+  EXPECT_GT(delivered.load(), 0);
+  EXPECT_EQ(s->exec(command{"PUBLISH", "hot", "x"}).integer, 0);  // nobody left subscribed
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PubSub,
