@@ -3,6 +3,7 @@
 
 #include "net/connection.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -12,12 +13,17 @@ namespace {
 
 class redis_subscription final : public subscription {
  public:
-  explicit redis_subscription(std::shared_ptr<connection> conn) : conn_(std::move(conn)) {}
+  redis_subscription(std::shared_ptr<connection> conn, std::shared_ptr<std::atomic<bool>> closed)
+      : conn_(std::move(conn)), closed_(std::move(closed)) {}
   ~redis_subscription() override { close(); }
-  void close() override { conn_->close(); }
+  void close() override {
+    *closed_ = true;  // messages already read in the same batch are not delivered either
+    conn_->close();
+  }
 
  private:
   std::shared_ptr<connection> conn_;
+  std::shared_ptr<std::atomic<bool>> closed_;
 };
 
 // A push is ["message", channel, payload] or ["pmessage", pattern, channel, payload];
@@ -51,9 +57,10 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
   if (!channels.empty()) hooks.commands.push_back(command::from("SUBSCRIBE", channels));
   if (!patterns.empty()) hooks.commands.push_back(command::from("PSUBSCRIBE", patterns));
   hooks.expected_replies = channels.size() + patterns.size();  // one confirmation per name
-  hooks.on_push = [handler = std::move(handler)](const resp::reply& push) {
+  auto closed = std::make_shared<std::atomic<bool>>(false);
+  hooks.on_push = [handler = std::move(handler), closed](const resp::reply& push) {
     message m;
-    if (to_message(push, m)) handler(std::move(m));
+    if (!*closed && to_message(push, m)) handler(std::move(m));
   };
   // The first successful connect (subscriptions confirmed) releases the caller.
   struct first_connect {
@@ -76,7 +83,7 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
   conn->set_hooks(std::move(hooks));
   conn->start();
 
-  auto sub = std::make_shared<redis_subscription>(conn);
+  auto sub = std::make_shared<redis_subscription>(conn, closed);
   if (first->done.get_future().wait_for(deadline) != std::future_status::ready) {
     sub->close();
     std::lock_guard lock(first->mu);

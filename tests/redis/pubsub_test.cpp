@@ -142,6 +142,31 @@ TEST(RedisPubSub, SubscriptionResubscribesAfterARestart) {
   EXPECT_EQ(got.back().payload, "after");
 }
 
+TEST_P(PubSub, HandlerMayCloseItsOwnSubscription) {
+  std::shared_ptr<subscription> sub;
+  std::mutex mu;
+  std::atomic<int> calls{0};
+  sub = store_->subscribe({"once"}, {}, [&](message) {
+    ++calls;
+    std::lock_guard lock(mu);
+    if (sub) sub->close();  // from inside its own delivery
+  });
+  {
+    std::lock_guard lock(mu);  // `sub` is assigned before any message can see it
+  }
+  // A burst in one pipeline: several messages can arrive in one read.
+  std::vector<command> burst;
+  for (int i = 0; i < 20; ++i) burst.emplace_back("PUBLISH", "once", "x");
+  store_->pipeline(std::move(burst));
+  std::int64_t receivers = 1;
+  for (int i = 0; i < 200 && receivers != 0; ++i) {
+    receivers = store_->exec(command{"PUBLISH", "once", "x"}).integer;
+    if (receivers != 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(receivers, 0);
+  EXPECT_EQ(calls.load(), 1) << "messages were delivered after close()";
+}
+
 TEST(EnginePubSub, DroppingSubscriptionsWhilePublishingIsSafe) {
   // A subscription dropped while PUBLISH delivers to it must neither deadlock nor crash.
   auto s = store::open("memory://");
