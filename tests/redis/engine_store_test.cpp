@@ -1,5 +1,6 @@
 // The memory:// store: its background expiry sweep, options, and the guard against blocking
 // calls on its own thread.
+#include "support/redis_server.hpp"
 #include "support/store_helpers.hpp"
 
 #include <redkit/store.hpp>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 namespace redkit {
@@ -50,6 +52,26 @@ TEST(EngineStore, MaxMemoryOptionRefusesWrites) {
   ASSERT_TRUE(e) << "writes went past max_memory";
   EXPECT_EQ(e->code(), errc::out_of_memory);
   EXPECT_EQ(s->exec(command{"GET", "missing"}).type, resp::type::null);  // reads still work
+}
+
+// Dropping the last handle inside a completion that runs on the store's own thread must be
+// safe on both backends (the thread cannot join itself; it must not lose its io_context).
+TEST(StoreLifetime, LastHandleDroppedInsideItsOwnCompletion) {
+  test::redis_server server;
+  for (const auto& url : {std::string("memory://"), server.url()}) {
+    for (int i = 0; i < 20; ++i) {
+      std::promise<void> done;
+      {
+        auto s = store::open(url);
+        s->async_exec(command{"PING"}, {}, [s, &done](std::exception_ptr, resp::reply) mutable {
+          s.reset();  // the last handle: the store is destroyed right here, on its own thread
+          done.set_value();
+        });
+      }
+      ASSERT_EQ(done.get_future().wait_for(5s), std::future_status::ready) << url;
+    }
+  }
+  std::this_thread::sleep_for(100ms);  // detached threads finish their close
 }
 
 TEST(EngineStore, BlockingCallOnTheStoresOwnThreadIsRefused) {
