@@ -57,21 +57,14 @@ std::string compact(const resp::reply& r) {
   return out + "]";
 }
 
-class EngineZsets : public ::testing::Test {
+class EngineZsets : public testing::engine_fixture {
  protected:
-  engine e;
-
+  // r/r2 render compactly here (they hide engine_fixture's redis-cli style).
   /// RESP3 reply, compact.
   std::string r(std::initializer_list<std::string_view> argv) { return compact(run(e, argv)); }
   /// RESP2 reply, compact.
   std::string r2(std::initializer_list<std::string_view> argv) {
     return compact(run(e, argv, false));
-  }
-  void make_string(std::string_view key) {
-    e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      c.set_string(key, "x");
-    });
   }
   void make_set(std::string_view key, std::initializer_list<std::string_view> members) {
     e.with_state([&](state& st) {
@@ -79,24 +72,6 @@ class EngineZsets : public ::testing::Test {
       bool wrong = false;
       auto* s = c.find_or_create<set_value>(key, wrong);
       for (auto m : members) s->insert(to_m(m));
-    });
-  }
-  bool exists(std::string_view key) {
-    return e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      return c.find(key) != nullptr;
-    });
-  }
-  void expire_at(std::string_view key, std::int64_t at_ms) {
-    e.with_state([&](state& st) {
-      context c(st, {}, true, false);
-      c.set_expire(key, at_ms);
-    });
-  }
-  std::int64_t expire_of(std::string_view key) {
-    return e.with_state([&](state& st) {
-      auto it = st.keys.find(key);
-      return it == st.keys.end() ? -1 : it->second.expire_at_ms;
     });
   }
   /// Whether the set at `key` is still in Redis's listpack encoding.
