@@ -4,6 +4,8 @@
 #include "engine/engine_store.hpp"
 #include "net/redis_store.hpp"
 
+#include "completion.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -27,6 +29,10 @@ std::shared_ptr<store> store::open(asio::any_io_executor executor, std::string_v
   return net::open_redis_store(std::move(executor), std::move(u), std::move(options));
 }
 
+namespace {
+
+// Commands that put a connection into a mode where it no longer answers requests one by one
+// (SUBSCRIBE and its kin, MONITOR): they would take over a pipelined connection.
 bool is_connection_mode_command(std::string_view name) noexcept {
   static constexpr std::string_view modes[] = {"subscribe",   "psubscribe",   "ssubscribe",
                                                "unsubscribe", "punsubscribe", "sunsubscribe",
@@ -41,12 +47,11 @@ bool is_connection_mode_command(std::string_view name) noexcept {
   return false;
 }
 
-error mode_error(std::string_view name) {
-  return error(make_error_code(errc::invalid_argument),
-               std::string(name) + " would change the connection's mode: use store::subscribe");
+std::exception_ptr mode_error(std::string_view name) {
+  return std::make_exception_ptr(
+      error(make_error_code(errc::invalid_argument),
+            std::string(name) + " would change the connection's mode: use store::subscribe"));
 }
-
-namespace {
 
 void check_blocking_allowed(bool in_io_thread, std::string_view what) {
   if (in_io_thread) {
@@ -80,6 +85,34 @@ bool is_noscript(const std::exception_ptr& e) {
 }
 
 }  // namespace
+
+void store::start_exec(command cmd, request_options opts, exec_handler handler) {
+  if (is_connection_mode_command(cmd.name())) {
+    return detail::post_completion(get_executor(), std::move(handler), mode_error(cmd.name()),
+                                   resp::reply{});
+  }
+  do_exec(std::move(cmd), opts, std::move(handler));
+}
+
+void store::start_pipeline(std::vector<command> cmds, request_options opts,
+                           pipeline_handler handler) {
+  for (const auto& c : cmds) {
+    if (is_connection_mode_command(c.name())) {
+      return detail::post_completion(get_executor(), std::move(handler), mode_error(c.name()),
+                                     std::vector<resp::reply>{});
+    }
+  }
+  do_pipeline(std::move(cmds), opts, std::move(handler));
+}
+
+std::shared_ptr<subscription> store::subscribe(std::vector<std::string> channels,
+                                               std::vector<std::string> patterns,
+                                               message_handler handler) {
+  if (channels.empty() && patterns.empty()) {
+    throw error(make_error_code(errc::invalid_argument), "subscribe: no channel and no pattern");
+  }
+  return do_subscribe(std::move(channels), std::move(patterns), std::move(handler));
+}
 
 resp::reply store::exec(command cmd, request_options opts) {
   check_blocking_allowed(running_in_io_thread(), "exec");

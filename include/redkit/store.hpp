@@ -135,7 +135,7 @@ class store : public std::enable_shared_from_this<store> {
   auto async_exec(command cmd, request_options opts = {}, Token&& token = {}) {
     return asio::async_initiate<Token, exec_signature>(
         [this](auto handler, command c, request_options o) {
-          do_exec(std::move(c), o, exec_handler(std::move(handler)));
+          start_exec(std::move(c), o, exec_handler(std::move(handler)));
         },
         token, std::move(cmd), opts);
   }
@@ -147,7 +147,7 @@ class store : public std::enable_shared_from_this<store> {
   auto async_pipeline(std::vector<command> cmds, request_options opts = {}, Token&& token = {}) {
     return asio::async_initiate<Token, pipeline_signature>(
         [this](auto handler, std::vector<command> c, request_options o) {
-          do_pipeline(std::move(c), o, pipeline_handler(std::move(handler)));
+          start_pipeline(std::move(c), o, pipeline_handler(std::move(handler)));
         },
         token, std::move(cmds), opts);
   }
@@ -186,9 +186,9 @@ class store : public std::enable_shared_from_this<store> {
   /// reconnect (messages published while it is down are lost, as with Redis pub/sub).
   /// Throws redkit::error (e.g. errc::timeout) if it cannot become active within the connect
   /// timeout, and errc::invalid_argument when both lists are empty.
-  virtual std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
-                                                  std::vector<std::string> patterns,
-                                                  message_handler handler) = 0;
+  std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
+                                          std::vector<std::string> patterns,
+                                          message_handler handler);
 
   /// The engine's controls (clock, sweep, memory) for memory://; nullptr for Redis.
   virtual engine_controls* engine() noexcept { return nullptr; }
@@ -196,6 +196,10 @@ class store : public std::enable_shared_from_this<store> {
  protected:
   store() = default;
   virtual void do_exec(command cmd, request_options opts, exec_handler handler) = 0;
+  /// Called with at least one channel or pattern.
+  virtual std::shared_ptr<subscription> do_subscribe(std::vector<std::string> channels,
+                                                     std::vector<std::string> patterns,
+                                                     message_handler handler) = 0;
   virtual void do_pipeline(std::vector<command> cmds, request_options opts,
                            pipeline_handler handler) = 0;
   /// Default: EVALSHA, then SCRIPT LOAD + EVALSHA in one pipeline on NOSCRIPT.
@@ -203,13 +207,13 @@ class store : public std::enable_shared_from_this<store> {
                        std::vector<std::string> args, request_options opts, exec_handler handler);
   /// True when the calling thread runs the store's I/O (a blocking call would deadlock).
   virtual bool running_in_io_thread() const = 0;
-};
 
-/// True for commands that put a connection into a mode where it no longer answers requests
-/// one by one (SUBSCRIBE and its kin, MONITOR); stores refuse them in exec and pipeline.
-bool is_connection_mode_command(std::string_view name) noexcept;
-/// The error a store raises for such a command.
-error mode_error(std::string_view name);
+ private:
+  // Every backend refuses mode-changing commands (SUBSCRIBE, MONITOR, ...) here, then runs
+  // the call with do_exec / do_pipeline.
+  void start_exec(command cmd, request_options opts, exec_handler handler);
+  void start_pipeline(std::vector<command> cmds, request_options opts, pipeline_handler handler);
+};
 
 /// Parsed form of a store URL.
 struct store_url {

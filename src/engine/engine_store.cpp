@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -65,26 +64,21 @@ class engine_store final : public store, public engine_controls {
   std::int64_t used_memory() const override { return engine_->used_memory(); }
   std::size_t key_count() const override { return engine_->key_count(); }
 
-  std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
-                                          std::vector<std::string> patterns,
-                                          message_handler handler) override {
-    if (channels.empty() && patterns.empty()) {
-      throw error(make_error_code(errc::invalid_argument), "subscribe: no channel and no pattern");
-    }
+ protected:
+  std::shared_ptr<subscription> do_subscribe(std::vector<std::string> channels,
+                                             std::vector<std::string> patterns,
+                                             message_handler handler) override {
     if (closed_) throw closed_exception("SUBSCRIBE");
     auto sub = std::make_shared<engine_subscription>(ex_, engine_, std::move(handler));
     sub->start(std::move(channels), std::move(patterns));
     return sub;
   }
 
- protected:
   void do_exec(command cmd, request_options, exec_handler handler) override {
     std::exception_ptr e;
     resp::reply r;
     if (closed_) {
       e = closed_error(cmd.name());
-    } else if (is_connection_mode_command(cmd.name())) {
-      e = std::make_exception_ptr(mode_error(cmd.name()));
     } else {
       ++requests_;
       r = engine_->execute(cmd.args(), opts_.resp3);
@@ -98,11 +92,6 @@ class engine_store final : public store, public engine_controls {
     std::vector<resp::reply> rs;
     if (closed_) {
       e = closed_error(cmds.empty() ? "pipeline" : cmds[0].name());
-    } else if (auto it = std::find_if(
-                   cmds.begin(), cmds.end(),
-                   [](const command& c) { return is_connection_mode_command(c.name()); });
-               it != cmds.end()) {
-      e = std::make_exception_ptr(mode_error(it->name()));
     } else {
       ++requests_;
       std::vector<std::vector<std::string_view>> argvs;

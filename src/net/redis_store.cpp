@@ -5,8 +5,6 @@
 #include "net/connection.hpp"
 #include "net/subscriber.hpp"
 
-#include "completion.hpp"
-
 #include "io_thread.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -44,36 +42,21 @@ class redis_store final : public store {
   void close() override { conn_->close(); }
   std::string describe() const override { return conn_->url().redacted(); }
 
-  std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
-                                          std::vector<std::string> patterns,
-                                          message_handler handler) override {
-    if (channels.empty() && patterns.empty()) {
-      throw error(make_error_code(errc::invalid_argument), "subscribe: no channel and no pattern");
-    }
+ protected:
+  std::shared_ptr<subscription> do_subscribe(std::vector<std::string> channels,
+                                             std::vector<std::string> patterns,
+                                             message_handler handler) override {
     if (running_in_io_thread()) {
       throw error(make_error_code(errc::invalid_argument),
                   "store::subscribe called on the store's own I/O thread (it would deadlock)");
     }
     return open_redis_subscription(ex_, url_, opts_, channels, patterns, std::move(handler));
   }
-
- protected:
   void do_exec(command cmd, request_options opts, exec_handler handler) override {
-    if (is_connection_mode_command(cmd.name())) {
-      return detail::post_completion(
-          ex_, std::move(handler), std::make_exception_ptr(mode_error(cmd.name())), resp::reply{});
-    }
     conn_->exec(std::move(cmd), opts, std::move(handler));
   }
   void do_pipeline(std::vector<command> cmds, request_options opts,
                    pipeline_handler handler) override {
-    for (const auto& c : cmds) {
-      if (is_connection_mode_command(c.name())) {
-        return detail::post_completion(ex_, std::move(handler),
-                                       std::make_exception_ptr(mode_error(c.name())),
-                                       std::vector<resp::reply>{});
-      }
-    }
     conn_->pipeline(std::move(cmds), opts, std::move(handler));
   }
   bool running_in_io_thread() const override {
