@@ -3,6 +3,7 @@
 // Prints one JSON line per run (--json) or a readable summary.
 #include "commands.hpp"
 
+#include <redkit/rate_limiter.hpp>
 #include <redkit/store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <variant>
 #include <vector>
@@ -37,6 +39,10 @@ struct bench_options {
   std::size_t value_size = 16;
   int timeout_ms = 5000;
   bool json = false;
+  // ratelimit
+  std::string algorithm = "sliding_log";
+  std::uint64_t limit = 60;
+  std::uint64_t window_ms = 60000;
 };
 
 /// One EVALSHA of an embedded script.
@@ -45,8 +51,12 @@ struct eval_call {
   std::vector<std::string> keys;
   std::vector<std::string> args;
 };
-/// What one operation sends: a command, a pipeline, or a script call.
-using bench_op = std::variant<command, std::vector<command>, eval_call>;
+/// One rate-limit check of identity number `id` (through rate_limit::limiter).
+struct rate_check {
+  std::uint64_t id;
+};
+/// What one operation sends: a command, a pipeline, a script call or a rate-limit check.
+using bench_op = std::variant<command, std::vector<command>, eval_call, rate_check>;
 /// Builds operation number `i`.
 using command_maker = std::function<bench_op(std::uint64_t i)>;
 
@@ -67,6 +77,14 @@ std::shared_ptr<const std::vector<std::string>> key_names(std::string_view workl
     v->push_back(fmt::format("rk:bench:{{{}}}:{}", workload, i));
   }
   return v;
+}
+
+/// A stride near keys × 0.618 that is coprime with `keys`, so i × stride mod keys visits
+/// every id once per `keys` operations.
+std::uint64_t coprime_stride(std::uint64_t keys) {
+  auto stride = std::max<std::uint64_t>(1, keys * 618 / 1000);
+  while (std::gcd(stride, keys) != 1) ++stride;
+  return stride;
 }
 
 const std::map<std::string, workload>& workloads() {
@@ -94,6 +112,16 @@ const std::map<std::string, workload>& workloads() {
             // Spread over the keys with a multiplicative hash, so hot keys are not sequential.
             const auto& key = (*keys)[(i * 0x9E3779B97F4A7C15ULL >> 20) % keys->size()];
             return bench_op{eval_call{code, {key}, {"60", "60000", std::to_string(i)}}};
+          };
+        },
+        nullptr}},
+      {"ratelimit",
+       {"rate_limit::limiter checks (--algorithm, --limit per --window-ms) over --keys ids",
+        [](const bench_options& o) {
+          // A stride coprime with --keys: every id gets the same share, in a scattered order.
+          const auto stride = coprime_stride(o.keys);
+          return [keys = o.keys, stride](std::uint64_t i) {
+            return bench_op{rate_check{(i % keys) * stride % keys}};
           };
         },
         nullptr}},
@@ -131,6 +159,8 @@ const std::map<std::string, workload>& workloads() {
 struct result {
   double seconds = 0;
   std::uint64_t errors = 0;
+  std::uint64_t allowed = 0;
+  std::uint64_t denied = 0;
   std::vector<std::uint32_t> latencies_ns;
 };
 
@@ -154,6 +184,28 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
   bench_clock::time_point start;
   std::exception_ptr setup_error;
 
+  // ratelimit: the limiter (store failures count as errors, not as decisions) and its inputs.
+  std::unique_ptr<rate_limit::limiter> limiter;
+  std::vector<rate_limit::policy> policies;
+  std::vector<std::string> identities;
+  if (o.workload == "ratelimit") {
+    rate_limit::limiter_options lo;
+    lo.timeout = std::chrono::milliseconds(o.timeout_ms);
+    lo.shield = false;  // every check reaches the store
+    lo.log = [](std::string_view) {};
+    limiter = std::make_unique<rate_limit::limiter>(s, lo);
+    auto algo = rate_limit::parse_algorithm(o.algorithm);
+    if (!algo)
+      throw error(make_error_code(errc::invalid_argument), "unknown algorithm " + o.algorithm);
+    policies.push_back({.name = "bench",
+                        .algo = *algo,
+                        .limit = o.limit,
+                        .window = std::chrono::milliseconds(o.window_ms)});
+    rate_limit::validate(policies.back());
+    identities.reserve(o.keys);
+    for (std::uint64_t i = 0; i < o.keys; ++i) identities.push_back(fmt::format("bench:{}", i));
+  }
+
   auto worker = [&]() -> asio::awaitable<void> {
     for (;;) {
       const auto i = next++;
@@ -167,9 +219,16 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
           for (const auto& r : co_await s->async_pipeline(std::move(*cmds))) {
             if (r.is_error()) ++errors;
           }
+        } else if (auto* call = std::get_if<eval_call>(&op)) {
+          co_await s->async_eval(*call->code, std::move(call->keys), std::move(call->args));
         } else {
-          auto& call = std::get<eval_call>(op);
-          co_await s->async_eval(*call.code, std::move(call.keys), std::move(call.args));
+          const auto d =
+              co_await limiter->async_check(identities[std::get<rate_check>(op).id], policies);
+          if (d.source != rate_limit::decision_source::store) {
+            ++errors;
+          } else {
+            ++(d.allowed ? res.allowed : res.denied);
+          }
         }
       } catch (const std::exception&) {
         ++errors;
@@ -240,6 +299,16 @@ runner add_bench(CLI::App& app) {
   app.add_option("--timeout-ms", o->timeout_ms, "Per-request deadline in ms")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--algorithm", o->algorithm,
+                 "ratelimit: sliding_log, sliding_window, gcra or fixed_window")
+      ->check(CLI::IsMember({"sliding_log", "sliding_window", "gcra", "fixed_window"}))
+      ->capture_default_str();
+  app.add_option("--limit", o->limit, "ratelimit: units per window")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--window-ms", o->window_ms, "ratelimit: window in ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--json", o->json, "Print one JSON line");
   return [o] {
     const auto& w = workloads().at(o->workload);
@@ -248,14 +317,22 @@ runner add_bench(CLI::App& app) {
     const auto p50 = percentile_us(r.latencies_ns, 0.50);
     const auto p99 = percentile_us(r.latencies_ns, 0.99);
     const auto store_desc = parse_store_url(o->url).redacted();
+    const bool ratelimit = o->workload == "ratelimit";
     if (o->json) {
+      const auto extra = ratelimit
+                             ? fmt::format(",\"algorithm\":\"{}\",\"allowed\":{},\"denied\":{}",
+                                           o->algorithm, r.allowed, r.denied)
+                             : std::string();
       fmt::print(
           "{{\"workload\":\"{}\",\"store\":\"{}\",\"ops\":{},\"concurrency\":{},"
           "\"seconds\":{:.6f},"
-          "\"ops_per_s\":{:.1f},\"p50_us\":{},\"p99_us\":{},\"errors\":{}}}\n",
-          o->workload, store_desc, o->ops, o->concurrency, r.seconds, ops_per_s, p50, p99,
-          r.errors);
+          "\"ops_per_s\":{:.1f},\"p50_us\":{},\"p99_us\":{},\"errors\":{}{}}}\n",
+          o->workload, store_desc, o->ops, o->concurrency, r.seconds, ops_per_s, p50, p99, r.errors,
+          extra);
     } else {
+      if (ratelimit) {
+        fmt::print("{}: {} allowed, {} denied\n", o->algorithm, r.allowed, r.denied);
+      }
       fmt::print(
           "{} on {}: {} ops, {} in flight, {:.3f} s, {:.0f} ops/s, p50 {} us, "
           "p99 {} us, {} "

@@ -31,6 +31,8 @@ class engine_controls {
   virtual void advance(std::chrono::milliseconds d) = 0;
   /// Follows the system clock again.
   virtual void use_real_time() = 0;
+  /// The engine clock's current time.
+  virtual std::chrono::system_clock::time_point now() const = 0;
   /// Runs the active expiry sweep now; returns the number of keys it deleted.
   virtual std::size_t sweep_expired() = 0;
   /// Bytes the keyspace has allocated.

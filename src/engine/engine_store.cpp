@@ -56,6 +56,9 @@ class engine_store final : public store, public engine_controls {
   }
   void advance(std::chrono::milliseconds d) override { engine_->advance_ms(d.count()); }
   void use_real_time() override { engine_->use_real_time(); }
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(engine_->now_ms()));
+  }
   std::size_t sweep_expired() override {
     std::size_t total = 0;
     while (const auto n = engine_->sweep_expired(opts_.engine.expire_sweep_budget)) total += n;

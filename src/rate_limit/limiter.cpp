@@ -1,0 +1,651 @@
+// The limiter: builds one call of scripts/rate_limit/check.lua per request, turns its reply into
+// a decision, and around it keeps the shield, the circuit breaker, the failure modes and the
+// metrics.
+#include "rate_limit/limiter_parts.hpp"
+
+#include <redkit/rate_limiter.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <fmt/core.h>
+
+#include "completion.hpp"
+
+#include <deque>
+#include <iterator>
+#include <random>
+
+namespace redkit::rate_limit {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+error invalid(const std::string& what) {
+  return error(make_error_code(errc::invalid_argument), "rate limit: " + what);
+}
+
+char algorithm_code(algorithm a) {
+  switch (a) {
+    case algorithm::sliding_log:
+      return '1';
+    case algorithm::sliding_window:
+      return '2';
+    case algorithm::gcra:
+      return '3';
+    case algorithm::fixed_window:
+      return '4';
+  }
+  return '1';
+}
+
+std::string_view key_suffix(algorithm a) {
+  switch (a) {
+    case algorithm::sliding_log:
+      return "log";
+    case algorithm::sliding_window:
+      return "sw";
+    case algorithm::gcra:
+      return "gcra";
+    case algorithm::fixed_window:
+      return "fw";
+  }
+  return "log";
+}
+
+std::uint64_t capacity(const policy& p) {
+  return p.algo == algorithm::gcra && p.burst != 0 ? p.burst : p.limit;
+}
+
+/// A short prefix unique to this limiter with high probability: 48 random bits, base 36.
+std::string random_prefix() {
+  std::random_device rd;
+  std::uint64_t v = (std::uint64_t{rd()} << 16) ^ rd();
+  std::string s;
+  for (int i = 0; i < 9; ++i, v /= 36) s += "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+  return s + '-';
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+std::vector<std::int64_t> reply_integers(const resp::reply& r) {
+  auto malformed = [] {
+    return error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
+  };
+  if (r.type != resp::type::array) throw malformed();
+  std::vector<std::int64_t> v;
+  v.reserve(r.elements.size());
+  for (const auto& e : r.elements) {
+    if (e.type != resp::type::integer) throw malformed();
+    v.push_back(e.integer);
+  }
+  return v;
+}
+
+decision decide(std::span<const policy> policies, std::span<const std::int64_t> r) {
+  if (r.size() != 1 + 4 * policies.size()) {
+    throw error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
+  }
+  decision d;
+  d.allowed = r[0] == 1;
+  d.policies.reserve(policies.size());
+  const policy_result* deciding = nullptr;
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const auto* v = &r[1 + 4 * i];
+    auto& res = d.policies.emplace_back();
+    res.policy = policies[i].name;
+    res.shadow = policies[i].shadow;
+    res.allowed = v[0] == 1;
+    res.limit = capacity(policies[i]);
+    res.remaining = static_cast<std::uint64_t>(std::max<std::int64_t>(0, v[1]));
+    res.reset_after = std::chrono::milliseconds(v[2]);
+    res.retry_after = std::chrono::milliseconds(v[3]);
+    if (res.shadow) continue;
+    const bool better =
+        d.allowed ? !deciding || res.remaining < deciding->remaining
+                  : !res.allowed && (!deciding || res.retry_after > deciding->retry_after);
+    if (better) deciding = &res;
+  }
+  if (!deciding) deciding = &d.policies.front();  // every policy is in shadow mode
+  d.limit = deciding->limit;
+  d.remaining = deciding->remaining;
+  d.reset_after = deciding->reset_after;
+  d.retry_after = d.allowed ? std::chrono::milliseconds(0) : deciding->retry_after;
+  d.policy = deciding->policy;
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+breaker::gate breaker::admit(steady::time_point now) {
+  if (!open_.load(std::memory_order_acquire)) return gate::pass;
+  std::lock_guard lock(mu_);
+  if (!open_) return gate::pass;
+  if (!probing_ && now >= retry_at_) {
+    probing_ = true;
+    return gate::probe;
+  }
+  return gate::skip;
+}
+
+void breaker::success() {
+  if (!open_.load(std::memory_order_acquire) && failures_.load(std::memory_order_relaxed) == 0) {
+    return;
+  }
+  std::lock_guard lock(mu_);
+  failures_ = 0;
+  probing_ = false;
+  open_ = false;
+}
+
+bool breaker::failure(steady::time_point now) {
+  std::lock_guard lock(mu_);
+  probing_ = false;
+  retry_at_ = now + open_for_;
+  if (open_) return false;
+  if (++failures_ < threshold_) return false;
+  open_ = true;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::optional<shield::hit> shield::find(const std::string& key, steady::time_point now) {
+  if (size_.load(std::memory_order_relaxed) == 0) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  if (it->second.until <= now) {
+    entries_.erase(it);
+    size_.store(entries_.size(), std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void shield::remember(std::string key, hit h, steady::time_point now) {
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= max_entries_) {
+    std::erase_if(entries_, [&](const auto& e) { return e.second.until <= now; });
+    if (entries_.size() >= max_entries_) return;  // full of live denials: keep the older ones
+  }
+  entries_.insert_or_assign(std::move(key), std::move(h));
+  size_.store(entries_.size(), std::memory_order_relaxed);
+}
+
+void shield::forget_prefix(std::string_view prefix) {
+  std::lock_guard lock(mu_);
+  std::erase_if(entries_, [&](const auto& e) { return e.first.starts_with(prefix); });
+  size_.store(entries_.size(), std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Coalesces concurrent checks into one script call (check.lua takes a batch): while
+/// `max_in_flight` calls are out, new checks queue; each completed call sends what queued (up
+/// to `max_batch` checks). Cuts the store's per-check script overhead under load, at the cost
+/// of at most one extra round trip of waiting.
+class batcher : public std::enable_shared_from_this<batcher> {
+ public:
+  using signature = void(std::exception_ptr, std::vector<std::int64_t>);
+  using handler = asio::any_completion_handler<signature>;
+
+  /// Batch ids are `id_prefix` and a counter (unique sliding_log members).
+  batcher(std::shared_ptr<store> s, const script& code, std::string id_prefix,
+          std::chrono::milliseconds timeout, std::size_t max_batch, unsigned max_in_flight)
+      : store_(std::move(s)),
+        code_(code),
+        id_prefix_(std::move(id_prefix)),
+        timeout_(timeout),
+        max_batch_(max_batch),
+        max_in_flight_(max_in_flight) {}
+
+  /// Completes with this request's part of the reply (1 + 4 × policies integers).
+  template <typename Token = asio::use_awaitable_t<>>
+  auto async_submit(std::vector<std::string> keys, std::vector<std::string> args,
+                    Token&& token = {}) {
+    return asio::async_initiate<Token, signature>(
+        [this](auto h, std::vector<std::string> k, std::vector<std::string> a) {
+          submit(entry{std::move(k), std::move(a), handler(std::move(h))});
+        },
+        token, std::move(keys), std::move(args));
+  }
+
+ private:
+  struct entry {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+    handler done;
+  };
+
+  void submit(entry e) {
+    std::vector<entry> batch;
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(e));
+      if (in_flight_ >= max_in_flight_) return;
+      ++in_flight_;
+      take(batch);
+    }
+    send(std::move(batch));
+  }
+
+  // Under the lock: moves up to max_batch_ queued entries into `out`.
+  void take(std::vector<entry>& out) {
+    const auto n = std::min(queue_.size(), max_batch_);
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      out.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+
+  void send(std::vector<entry> batch) {
+    std::vector<std::string> keys;
+    std::vector<std::string> args{id_prefix_ + std::to_string(++sent_)};
+    for (auto& e : batch) {
+      std::move(e.keys.begin(), e.keys.end(), std::back_inserter(keys));
+      std::move(e.args.begin(), e.args.end(), std::back_inserter(args));
+    }
+    auto pending = std::make_shared<std::vector<entry>>(std::move(batch));
+    store_->async_eval(code_, std::move(keys), std::move(args), request_options{timeout_},
+                       [self = shared_from_this(), pending](std::exception_ptr e, resp::reply r) {
+                         self->finish(*pending, e, r);
+                       });
+  }
+
+  void finish(std::vector<entry>& batch, std::exception_ptr e, const resp::reply& r) {
+    std::vector<std::int64_t> all;
+    std::size_t expected = 0;
+    for (const auto& en : batch) expected += 1 + 4 * en.keys.size();
+    if (!e) {
+      try {
+        all = reply_integers(r);
+        if (all.size() != expected) {
+          throw error(make_error_code(errc::unexpected_reply), "rate limit: malformed reply");
+        }
+      } catch (...) {
+        e = std::current_exception();
+      }
+    }
+    std::size_t at = 0;
+    for (auto& en : batch) {
+      const auto len = 1 + 4 * en.keys.size();
+      std::vector<std::int64_t> part;
+      if (!e)
+        part.assign(all.begin() + static_cast<std::ptrdiff_t>(at),
+                    all.begin() + static_cast<std::ptrdiff_t>(at + len));
+      at += len;
+      detail::dispatch_completion(std::move(en.done), e, std::move(part));
+    }
+    std::vector<entry> next;
+    {
+      std::lock_guard lock(mu_);
+      --in_flight_;
+      if (queue_.empty()) return;
+      ++in_flight_;
+      take(next);
+    }
+    send(std::move(next));
+  }
+
+  const std::shared_ptr<store> store_;
+  const script& code_;
+  const std::string id_prefix_;
+  std::atomic<std::uint64_t> sent_{0};
+  const std::chrono::milliseconds timeout_;
+  const std::size_t max_batch_;
+  const unsigned max_in_flight_;
+  std::mutex mu_;
+  std::deque<entry> queue_;
+  unsigned in_flight_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+struct limiter::impl : std::enable_shared_from_this<impl> {
+  impl(std::shared_ptr<store> s, limiter_options o)
+      : store_(std::move(s)),
+        opts_(std::move(o)),
+        check_(script::embedded("rate_limit/check")),
+        id_prefix_(random_prefix()),
+        breaker_(opts_.breaker_threshold, opts_.breaker_open_for),
+        shield_(opts_.shield_max_entries) {
+    if (!store_) throw invalid("no store");
+    if (opts_.breaker_threshold == 0) throw invalid("breaker_threshold must be at least 1");
+    if (opts_.breaker_open_for.count() <= 0) throw invalid("breaker_open_for must be positive");
+    if (opts_.timeout.count() <= 0) throw invalid("timeout must be positive");
+    if (opts_.insurance_divisor == 0) throw invalid("insurance_divisor must be at least 1");
+    if (opts_.max_batch == 0) throw invalid("max_batch must be at least 1");
+    if (opts_.batches_in_flight == 0) throw invalid("batches_in_flight must be at least 1");
+    if (!opts_.log) {
+      opts_.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+    }
+    // The engine answers in process: there is no round trip to share.
+    if (opts_.max_batch > 1 && store_->engine() == nullptr) {
+      batcher_ = std::make_shared<batcher>(store_, check_, id_prefix_ + "b", opts_.timeout,
+                                           opts_.max_batch, opts_.batches_in_flight);
+    }
+  }
+
+  std::string key(std::string_view identity, const policy& p) const {
+    std::string k;
+    k.reserve(opts_.prefix.size() + identity.size() + p.name.size() + 12);
+    k.append(opts_.prefix).append(":rl:{").append(identity).append("}:").append(p.name);
+    k.append(":").append(key_suffix(p.algo));
+    return k;
+  }
+
+  void check_arguments(std::string_view identity, std::span<const policy> policies,
+                       std::uint64_t cost) const {
+    if (identity.empty() || identity.size() > 512) {
+      throw invalid("identity must be 1 to 512 bytes");
+    }
+    if (policies.empty()) throw invalid("no policy to check");
+    for (const auto& p : policies) {
+      validate(p);
+      if (cost > capacity(p)) {
+        throw invalid(fmt::format("cost {} exceeds the capacity {} of policy '{}'", cost,
+                                  capacity(p), p.name));
+      }
+    }
+  }
+
+  /// The shield's key: identity, then every input of the decision.
+  static std::string shield_key(std::string_view identity, std::span<const policy> policies,
+                                std::uint64_t cost) {
+    std::string k(identity);
+    k += '\x1f';
+    for (const auto& p : policies) {
+      k += fmt::format("{}/{}/{}/{}/{}/{}/{};", p.name, algorithm_code(p.algo), p.limit,
+                       p.window.count(), p.burst, cost ? cost : p.cost, p.shadow ? 1 : 0);
+    }
+    return k;
+  }
+
+  /// A request's part of the script's ARGV, with each limit divided by `divisor` (insurance).
+  static std::vector<std::string> request_args(std::span<const policy> policies, std::uint64_t cost,
+                                               unsigned divisor) {
+    std::vector<std::string> args;
+    args.reserve(1 + 6 * policies.size());
+    args.push_back(std::to_string(policies.size()));
+    for (const auto& p : policies) {
+      const auto units = cost ? cost : p.cost;
+      auto share = [&](std::uint64_t n) { return n == 0 ? 0 : std::max(units, n / divisor); };
+      args.emplace_back(1, algorithm_code(p.algo));
+      args.push_back(std::to_string(share(p.limit)));
+      args.push_back(std::to_string(p.window.count()));
+      args.push_back(std::to_string(share(p.burst)));
+      args.push_back(std::to_string(units));
+      args.emplace_back(p.shadow ? "1" : "0");
+    }
+    return args;
+  }
+
+  std::vector<std::string> keys(std::string_view identity, std::span<const policy> policies) {
+    std::vector<std::string> ks;
+    ks.reserve(policies.size());
+    for (const auto& p : policies) ks.push_back(key(identity, p));
+    return ks;
+  }
+
+  asio::awaitable<decision> check(std::string_view identity, std::span<const policy> policies,
+                                  std::uint64_t cost) {
+    auto self = shared_from_this();  // alive while the coroutine runs
+    check_arguments(identity, policies, cost);
+    checks_.fetch_add(1, std::memory_order_relaxed);
+    const auto now = clock_now();
+
+    std::string skey;
+    if (opts_.shield) {
+      skey = shield_key(identity, policies, cost);
+      if (auto h = shield_.find(skey, now)) {
+        shield_hits_.fetch_add(1, std::memory_order_relaxed);
+        decision d;
+        d.allowed = false;
+        d.limit = h->limit;
+        d.policy = h->policy;
+        d.retry_after = std::max(std::chrono::milliseconds(1),
+                                 std::chrono::ceil<std::chrono::milliseconds>(h->until - now));
+        d.reset_after = d.retry_after;
+        d.source = decision_source::shield;
+        count_policy(d.policy, &policy_metrics::denied);
+        co_return d;
+      }
+    }
+
+    const auto gate = breaker_.admit(now);
+    if (gate != breaker::gate::skip) {
+      try {
+        // (No co_await inside ?: : GCC 12 destroys its temporaries twice.)
+        std::vector<std::int64_t> reply;
+        if (batcher_) {
+          reply = co_await batcher_->async_submit(keys(identity, policies),
+                                                  request_args(policies, cost, 1));
+        } else {
+          reply = co_await run_one(*store_, keys(identity, policies),
+                                   request_args(policies, cost, 1));
+        }
+        auto d = decide(policies, reply);
+        breaker_.success();
+        count(d, policies);
+        if (!d.allowed && opts_.shield) {
+          shield_.remember(std::move(skey), {now + d.retry_after, d.policy, d.limit}, now);
+        }
+        co_return d;
+      } catch (const std::exception& e) {
+        report_failure(e.what());
+      }
+    }
+    co_return co_await fallback(identity, policies, cost);
+  }
+
+  /// Runs one request's check as a batch of one.
+  asio::awaitable<std::vector<std::int64_t>> run_one(store& s, std::vector<std::string> keys,
+                                                     std::vector<std::string> args) {
+    args.insert(args.begin(), batch_id());
+    co_return reply_integers(co_await s.async_eval(check_, std::move(keys), std::move(args),
+                                                   request_options{opts_.timeout}));
+  }
+
+  std::string batch_id() {
+    return id_prefix_ + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed));
+  }
+
+  /// The shield's and breaker's clock: the engine's for an engine store (tests move it), else
+  /// the steady clock.
+  steady::time_point clock_now() const {
+    if (const auto* e = store_->engine()) {
+      return steady::time_point(
+          std::chrono::duration_cast<steady::duration>(e->now().time_since_epoch()));
+    }
+    return steady::now();
+  }
+
+  void report_failure(std::string_view what) {
+    store_errors_.fetch_add(1, std::memory_order_relaxed);
+    const auto now = clock_now();
+    if (breaker_.failure(now)) breaker_opens_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(log_mu_);
+    ++unlogged_errors_;
+    last_error_ = what;
+    if (logged_once_ && now - last_log_ < opts_.error_log_interval) return;
+    opts_.log(fmt::format(
+        "redkit rate limiter: {} store error(s) since the last report (last: {}); failure mode "
+        "{}, breaker {}",
+        unlogged_errors_, last_error_, to_string(opts_.on_failure),
+        breaker_.is_open() ? "open" : "closed"));
+    unlogged_errors_ = 0;
+    last_log_ = now;
+    logged_once_ = true;
+  }
+
+  asio::awaitable<decision> fallback(std::string_view identity, std::span<const policy> policies,
+                                     std::uint64_t cost) {
+    fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    for (const auto& p : policies) count_policy(p.name, &policy_metrics::errors);
+    const auto& first = policies.front();
+    decision d;
+    switch (opts_.on_failure) {
+      case failure_mode::open:
+        d.source = decision_source::fail_open;
+        d.limit = capacity(first);
+        d.remaining = d.limit - (cost ? cost : first.cost);
+        d.reset_after = first.window;
+        d.policy = first.name;
+        co_return d;
+      case failure_mode::closed:
+        d.source = decision_source::fail_closed;
+        d.allowed = false;
+        d.limit = capacity(first);
+        d.retry_after = opts_.breaker_open_for;
+        d.reset_after = opts_.breaker_open_for;
+        d.policy = first.name;
+        co_return d;
+      case failure_mode::insurance: {
+        auto reply = co_await run_one(*insurance_store(), keys(identity, policies),
+                                      request_args(policies, cost, opts_.insurance_divisor));
+        d = decide(policies, reply);
+        d.source = decision_source::insurance;
+        co_return d;
+      }
+    }
+    co_return d;
+  }
+
+  std::shared_ptr<store> insurance_store() {
+    std::lock_guard lock(insurance_mu_);
+    if (!insurance_) insurance_ = store::open(store_->get_executor(), "memory://");
+    return insurance_;
+  }
+
+  void count(const decision& d, std::span<const policy> policies) {
+    std::lock_guard lock(metrics_mu_);
+    for (std::size_t i = 0; i < policies.size(); ++i) {
+      auto& m = metrics_[policies[i].name];
+      const auto& r = d.policies[i];
+      if (!r.allowed) {
+        ++(r.shadow ? m.shadow_denied : m.denied);
+      } else if (d.allowed) {
+        ++m.allowed;
+      }
+    }
+  }
+
+  void count_policy(std::string_view name, std::uint64_t policy_metrics::*field) {
+    std::lock_guard lock(metrics_mu_);
+    auto it = metrics_.find(name);
+    if (it == metrics_.end()) it = metrics_.emplace(std::string(name), policy_metrics{}).first;
+    ++(it->second.*field);
+  }
+
+  asio::awaitable<void> reset(std::string_view identity, std::span<const policy> policies) {
+    auto self = shared_from_this();
+    if (identity.empty() || policies.empty()) throw invalid("reset needs an identity and policies");
+    std::vector<std::string> ks = keys(identity, policies);
+    co_await store_->async_exec(command::from("DEL", ks), request_options{opts_.timeout});
+    shield_.forget_prefix(std::string(identity) + '\x1f');
+    std::shared_ptr<store> ins;
+    {
+      std::lock_guard lock(insurance_mu_);
+      ins = insurance_;
+    }
+    if (ins) co_await ins->async_exec(command::from("DEL", ks));
+  }
+
+  limiter_metrics snapshot() const {
+    limiter_metrics m;
+    {
+      std::lock_guard lock(metrics_mu_);
+      m.policies = metrics_;
+    }
+    m.checks = checks_.load();
+    m.store_errors = store_errors_.load();
+    m.shield_hits = shield_hits_.load();
+    m.fallbacks = fallbacks_.load();
+    m.breaker_opens = breaker_opens_.load();
+    m.breaker_open = breaker_.is_open();
+    return m;
+  }
+
+  std::shared_ptr<store> store_;
+  limiter_options opts_;
+  const script& check_;
+  const std::string id_prefix_;
+  std::atomic<std::uint64_t> seq_{0};
+  breaker breaker_;
+  shield shield_;
+  std::shared_ptr<batcher> batcher_;
+
+  std::mutex insurance_mu_;
+  std::shared_ptr<store> insurance_;
+
+  mutable std::mutex metrics_mu_;
+  std::map<std::string, policy_metrics, std::less<>> metrics_;
+  std::atomic<std::uint64_t> checks_{0}, store_errors_{0}, shield_hits_{0}, fallbacks_{0},
+      breaker_opens_{0};
+
+  std::mutex log_mu_;
+  std::uint64_t unlogged_errors_ = 0;
+  std::string last_error_;
+  steady::time_point last_log_;
+  bool logged_once_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+limiter::limiter(std::shared_ptr<store> s, limiter_options options)
+    : impl_(std::make_shared<impl>(std::move(s), std::move(options))) {}
+
+limiter::~limiter() {
+  std::lock_guard lock(impl_->insurance_mu_);
+  if (impl_->insurance_) impl_->insurance_->close();
+}
+
+asio::awaitable<decision> limiter::async_check(std::string_view identity,
+                                               std::span<const policy> policies,
+                                               std::uint64_t cost) {
+  return impl_->check(identity, policies, cost);
+}
+
+namespace {
+/// Runs `make()`'s awaitable on the store's executor and waits for it.
+template <typename T, typename Make>
+T run_blocking(store& s, const char* what, Make make) {
+  const auto ex = s.get_executor();
+  if (const auto* io = ex.target<asio::io_context::executor_type>();
+      io && io->running_in_this_thread()) {
+    throw error(make_error_code(errc::invalid_argument),
+                fmt::format("rate limit: blocking {} called on the store's I/O thread; co_await "
+                            "the async_ twin",
+                            what));
+  }
+  return asio::co_spawn(ex, make(), asio::use_future).get();
+}
+}  // namespace
+
+decision limiter::check(std::string_view identity, std::span<const policy> policies,
+                        std::uint64_t cost) {
+  return run_blocking<decision>(*impl_->store_, "check",
+                                [&] { return impl_->check(identity, policies, cost); });
+}
+
+asio::awaitable<void> limiter::async_reset(std::string_view identity,
+                                           std::span<const policy> policies) {
+  return impl_->reset(identity, policies);
+}
+
+void limiter::reset(std::string_view identity, std::span<const policy> policies) {
+  run_blocking<void>(*impl_->store_, "reset", [&] { return impl_->reset(identity, policies); });
+}
+
+std::string limiter::key(std::string_view identity, const policy& p) const {
+  return impl_->key(identity, p);
+}
+
+limiter_metrics limiter::metrics() const { return impl_->snapshot(); }
+
+}  // namespace redkit::rate_limit

@@ -1,0 +1,81 @@
+// Pieces of the limiter that are tested on their own: turning the check script's reply into a
+// decision, the circuit breaker, and the shield of recent denials.
+// Thread-safety: decide is a pure function; breaker and shield are safe from any thread.
+#pragma once
+
+#include <redkit/rate_limiter.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+namespace redkit::rate_limit {
+
+/// check.lua's reply as integers. Throws redkit::error(errc::unexpected_reply) when it is not
+/// an array of integers.
+std::vector<std::int64_t> reply_integers(const resp::reply& r);
+
+/// The decision for `policies` from one request's part of check.lua's reply (1 + 4 ×
+/// policies integers). Throws redkit::error(errc::unexpected_reply) for another size.
+decision decide(std::span<const policy> policies, std::span<const std::int64_t> r);
+
+/// Opens after `threshold` consecutive failures; while open, admits one probe per `open_for`.
+class breaker {
+ public:
+  using clock = std::chrono::steady_clock;
+  enum class gate {
+    pass,   ///< closed: use the store
+    probe,  ///< open, and this call is the probe: use the store
+    skip,   ///< open: don't touch the store
+  };
+  breaker(unsigned threshold, std::chrono::milliseconds open_for)
+      : threshold_(threshold), open_for_(open_for) {}
+
+  gate admit(clock::time_point now);
+  /// A store call succeeded: closes the breaker.
+  void success();
+  /// A store call failed; true if this failure opened the breaker.
+  bool failure(clock::time_point now);
+  bool is_open() const noexcept { return open_.load(std::memory_order_acquire); }
+
+ private:
+  const unsigned threshold_;
+  const std::chrono::milliseconds open_for_;
+  std::mutex mu_;
+  std::atomic<bool> open_{false};
+  std::atomic<unsigned> failures_{0};
+  bool probing_ = false;
+  clock::time_point retry_at_;
+};
+
+/// Denials remembered until their retry time, by request signature. The caller gives the time
+/// (the limiter's clock: the engine's, which tests move, when the store is an engine).
+class shield {
+ public:
+  using clock = std::chrono::steady_clock;
+  struct hit {
+    clock::time_point until;
+    std::string policy;
+    std::uint64_t limit = 0;
+  };
+  explicit shield(std::size_t max_entries) : max_entries_(max_entries) {}
+
+  /// The live denial remembered for `key`, if any.
+  std::optional<hit> find(const std::string& key, clock::time_point now);
+  /// Remembers a denial. When full of live entries, the new one is not remembered.
+  void remember(std::string key, hit h, clock::time_point now);
+  /// Forgets every entry whose key starts with `prefix`.
+  void forget_prefix(std::string_view prefix);
+
+ private:
+  const std::size_t max_entries_;
+  std::mutex mu_;
+  std::atomic<std::size_t> size_{0};
+  std::unordered_map<std::string, hit> entries_;
+};
+
+}  // namespace redkit::rate_limit
