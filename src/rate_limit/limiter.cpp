@@ -86,7 +86,7 @@ std::vector<std::int64_t> reply_integers(const resp::reply& r) {
 }
 
 decision decide(std::span<const policy> policies, std::span<const std::int64_t> r) {
-  if (r.size() != 1 + 4 * policies.size()) {
+  if (policies.empty() || r.size() != 1 + 4 * policies.size()) {
     throw error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
   }
   decision d;
@@ -124,8 +124,10 @@ breaker::gate breaker::admit(steady::time_point now) {
   if (!open_.load(std::memory_order_acquire)) return gate::pass;
   std::lock_guard lock(mu_);
   if (!open_) return gate::pass;
-  if (!probing_ && now >= retry_at_) {
-    probing_ = true;
+  // One probe per open_for: a probe that never reports (its check was abandoned) does not
+  // keep the breaker open forever.
+  if (now >= retry_at_) {
+    retry_at_ = now + open_for_;
     return gate::probe;
   }
   return gate::skip;
@@ -137,13 +139,11 @@ void breaker::success() {
   }
   std::lock_guard lock(mu_);
   failures_ = 0;
-  probing_ = false;
   open_ = false;
 }
 
 bool breaker::failure(steady::time_point now) {
   std::lock_guard lock(mu_);
-  probing_ = false;
   retry_at_ = now + open_for_;
   if (open_) return false;
   if (++failures_ < threshold_) return false;
@@ -168,6 +168,10 @@ std::optional<shield::hit> shield::find(const std::string& key, steady::time_poi
 
 void shield::remember(std::string key, hit h, steady::time_point now) {
   std::lock_guard lock(mu_);
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    it->second = std::move(h);
+    return;
+  }
   if (entries_.size() >= max_entries_) {
     std::erase_if(entries_, [&](const auto& e) { return e.second.until <= now; });
     if (entries_.size() >= max_entries_) return;  // full of live denials: keep the older ones
@@ -506,8 +510,16 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
         d.policy = first.name;
         co_return d;
       case failure_mode::insurance: {
-        auto reply = co_await run_one(*insurance_store(), keys(identity, policies),
-                                      request_args(policies, cost, opts_.insurance_divisor));
+        // The private engine only fails once the limiter is being destroyed: then allow.
+        std::vector<std::int64_t> reply;
+        try {
+          reply = co_await run_one(*insurance_store(), keys(identity, policies),
+                                   request_args(policies, cost, opts_.insurance_divisor));
+        } catch (const std::exception&) {
+          d.source = decision_source::fail_open;
+          d.policy = first.name;
+          co_return d;
+        }
         d = decide(policies, reply);
         d.source = decision_source::insurance;
         co_return d;

@@ -23,7 +23,8 @@ std::vector<std::int64_t> reply_integers(const resp::reply& r);
 /// policies integers). Throws redkit::error(errc::unexpected_reply) for another size.
 decision decide(std::span<const policy> policies, std::span<const std::int64_t> r);
 
-/// Opens after `threshold` consecutive failures; while open, admits one probe per `open_for`.
+/// Opens after `threshold` consecutive failures; while open, admits one probe per `open_for`
+/// (counted from the last failure or probe).
 class breaker {
  public:
   using clock = std::chrono::steady_clock;
@@ -48,7 +49,6 @@ class breaker {
   std::mutex mu_;
   std::atomic<bool> open_{false};
   std::atomic<unsigned> failures_{0};
-  bool probing_ = false;
   clock::time_point retry_at_;
 };
 
