@@ -1,12 +1,15 @@
 // Engine commands: the scripting family (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT), with
-// Redis 7.0's argument checks, their order and their error texts. The Lua side is scripting.cpp.
+// Redis 7.0's argument checks, their order and their error texts. The Lua side is scripting.cpp;
+// a script with a registered native (native_scripts.hpp) runs that instead of its Lua.
 #include "engine/engine.hpp"
+#include "engine/native_scripts.hpp"
 #include "engine/scripting.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,21 +41,52 @@ bool over_memory(const context& c) {
          c.st.used_memory > static_cast<std::int64_t>(c.st.opts.max_memory);
 }
 
+// Runs a native with the clock standing still, as scripting::run does for Lua.
+std::optional<resp::reply> run_native(context& c, native_script native,
+                                      std::span<const std::string_view> keys,
+                                      std::span<const std::string_view> args) {
+  struct frozen_clock {
+    state& st;
+    bool real_clock;
+    explicit frozen_clock(state& s) : st(s), real_clock(!s.manual_clock) {
+      if (!real_clock) return;
+      const std::int64_t us = st.now_us();
+      st.manual_clock = true;
+      st.manual_now_ms = us / 1000;
+      st.manual_now_us_rest = us % 1000;
+    }
+    ~frozen_clock() {
+      if (real_clock) st.manual_clock = false;
+    }
+    frozen_clock(const frozen_clock&) = delete;
+    frozen_clock& operator=(const frozen_clock&) = delete;
+  };
+  const frozen_clock clock(c.st);
+  return native(c, keys, args);
+}
+
 // EVAL / EVALSHA / EVAL_RO / EVALSHA_RO script numkeys [key ...] [arg ...].
 resp::reply eval_generic(context& c, bool by_sha, bool read_only) {
   scripting& s = lua(c.st);
   const std::string_view first = c.arg(1);
 
-  std::string sha;
+  std::string body_sha;
+  char sha_buf[40];
+  std::string_view sha;
   const scripting::script* script = nullptr;
   const bool sha_length_ok = !by_sha || first.size() == 40;
   if (by_sha) {
     if (sha_length_ok) {
-      sha = lower(first);
+      for (std::size_t i = 0; i < 40; ++i) {
+        const char ch = first[i];
+        sha_buf[i] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+      }
+      sha = std::string_view(sha_buf, 40);
       script = s.find(sha);
     }
   } else {
-    sha = scripting::sha1hex(first);
+    body_sha = scripting::sha1hex(first);
+    sha = body_sha;
     script = s.find(sha);
   }
 
@@ -82,8 +116,9 @@ resp::reply eval_generic(context& c, bool by_sha, bool read_only) {
   if (script == nullptr) {
     if (by_sha) return context::error(noscript_error);
     resp::reply error;
-    script = s.load(first, sha, error);
+    script = s.load(first, body_sha, error);
     if (script == nullptr) return error;
+    sha = body_sha;
   }
   if ((script->flags & scripting::compat) == 0 && (script->flags & scripting::no_writes) == 0 &&
       read_only) {
@@ -92,6 +127,13 @@ resp::reply eval_generic(context& c, bool by_sha, bool read_only) {
 
   const auto keys = c.argv.subspan(3, static_cast<std::size_t>(numkeys));
   const auto args = c.argv.subspan(3 + static_cast<std::size_t>(numkeys));
+  // A native replaces the Lua only where no redis.call could be refused (read-only runs, OOM).
+  if (c.st.opts.native_scripts && !read_only && (script->flags & scripting::no_writes) == 0 &&
+      !over_memory(c)) {
+    if (const native_script native = find_native_script(sha)) {
+      if (auto reply = run_native(c, native, keys, args)) return std::move(*reply);
+    }
+  }
   return s.run(c, sha, *script, keys, args, read_only);
 }
 

@@ -36,6 +36,9 @@ struct options {
   /// Refuse writes that may grow memory (Redis's "denyoom" commands) once the keyspace uses
   /// more than this many bytes, with Redis's OOM error. 0 means unlimited.
   std::size_t max_memory = 0;
+  /// Run the native implementation of a script when one is registered (native_scripts.hpp)
+  /// instead of its Lua. Default true; tests turn it off to compare the two.
+  bool native_scripts = true;
 };
 
 class scripting;  // Lua (scripting.hpp)

@@ -18,7 +18,7 @@
 namespace redkit {
 namespace {
 
-class engine_store final : public store, public engine_controls {
+class engine_store final : public store, public engine_controls, public detail::in_process_eval {
  public:
   engine_store(asio::any_io_executor ex, store_options opts,
                std::unique_ptr<detail::io_thread> thread)
@@ -88,6 +88,49 @@ class engine_store final : public store, public engine_controls {
       if (r.is_error()) e = std::make_exception_ptr(server_error(r.string, cmd.name()));
     }
     complete(std::move(handler), e, std::move(r));
+  }
+
+  // EVALSHA with KEYS and ARGV handed to the engine as views (no command encoding).
+  void do_eval(const script& s, std::vector<std::string> keys, std::vector<std::string> args,
+               request_options, exec_handler handler) override {
+    std::exception_ptr e;
+    resp::reply r;
+    try {
+      thread_local std::vector<std::string_view> views;
+      views.assign(keys.begin(), keys.end());
+      views.insert(views.end(), args.begin(), args.end());
+      const auto all = std::span<const std::string_view>(views);
+      r = eval_now(s, all.first(keys.size()), all.subspan(keys.size()));
+    } catch (...) {
+      e = std::current_exception();
+    }
+    complete(std::move(handler), e, std::move(r));
+  }
+
+  // in_process_eval: EVALSHA; on NOSCRIPT, SCRIPT LOAD and EVALSHA again in one atomic step, as
+  // store::do_eval does on a server (errors name the command the same way).
+  resp::reply eval_now(const script& s, std::span<const std::string_view> keys,
+                       std::span<const std::string_view> args) override {
+    if (closed_) throw closed_exception("EVALSHA");
+    ++requests_;
+    thread_local std::vector<std::string_view> argv;
+    const auto numkeys = std::to_string(keys.size());
+    argv.clear();
+    argv.emplace_back("EVALSHA");
+    argv.push_back(s.sha1());
+    argv.push_back(numkeys);
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = engine_->execute(argv, opts_.resp3);
+    if (!r.is_error()) return r;
+    if (classify_server_error(r.string) != errc::no_script) throw server_error(r.string, "EVALSHA");
+    ++requests_;
+    const std::vector<std::string_view> load = {"SCRIPT", "LOAD", s.source()};
+    const std::vector<std::vector<std::string_view>> retry = {load, argv};
+    auto rs = engine_->execute_all(retry, opts_.resp3);
+    if (rs[0].is_error()) throw server_error(rs[0].string, "SCRIPT LOAD");
+    if (rs[1].is_error()) throw server_error(rs[1].string, "EVALSHA " + s.name());
+    return std::move(rs[1]);
   }
 
   void do_pipeline(std::vector<command> cmds, request_options, pipeline_handler handler) override {
@@ -237,6 +280,10 @@ class engine_store final : public store, public engine_controls {
 };
 
 }  // namespace
+
+namespace detail {
+in_process_eval* in_process(store& s) noexcept { return dynamic_cast<in_process_eval*>(&s); }
+}  // namespace detail
 
 std::shared_ptr<store> open_engine_store(asio::any_io_executor executor, store_options options) {
   std::unique_ptr<detail::io_thread> thread;

@@ -1312,7 +1312,7 @@ bool scripting::parse_shebang(std::string_view body, unsigned& flags, std::size_
 }
 
 const scripting::script* scripting::find(std::string_view sha) const {
-  auto it = scripts_.find(std::string(sha));
+  auto it = scripts_.find(sha);
   return it == scripts_.end() ? nullptr : &it->second;
 }
 

@@ -8,6 +8,7 @@
 #include <redkit/resp.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -91,7 +92,13 @@ class scripting {
   std::int32_t next_random();
 
   lua_State* lua_ = nullptr;
-  std::unordered_map<std::string, script> scripts_;
+  struct sha_hash {  // lookups by string_view, without a copy
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, script, sha_hash, std::equal_to<>> scripts_;
   run_state run_;
   std::uint64_t rand48_ = 0x1234ABCD330EULL;  // Redis's redisLrand48 state (never reseeded)
   std::uint64_t runs_ = 0;

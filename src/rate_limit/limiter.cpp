@@ -1,6 +1,8 @@
 // The limiter: builds one call of scripts/rate_limit/check.lua per request, turns its reply into
 // a decision, and around it keeps the shield, the circuit breaker, the failure modes and the
 // metrics.
+#include "engine/engine_store.hpp"
+#include "rate_limit/check_native.hpp"
 #include "rate_limit/limiter_parts.hpp"
 
 #include <redkit/rate_limiter.hpp>
@@ -13,6 +15,7 @@
 
 #include "completion.hpp"
 
+#include <charconv>
 #include <deque>
 #include <iterator>
 #include <random>
@@ -318,7 +321,9 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
         id_prefix_(random_prefix()),
         breaker_(opts_.breaker_threshold, opts_.breaker_open_for),
         shield_(opts_.shield_max_entries) {
+    register_check_native();
     if (!store_) throw invalid("no store");
+    in_process_ = detail::in_process(*store_);
     if (opts_.breaker_threshold == 0) throw invalid("breaker_threshold must be at least 1");
     if (opts_.breaker_open_for.count() <= 0) throw invalid("breaker_open_for must be positive");
     if (opts_.timeout.count() <= 0) throw invalid("timeout must be positive");
@@ -338,9 +343,13 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   std::string key(std::string_view identity, const policy& p) const {
     std::string k;
     k.reserve(opts_.prefix.size() + identity.size() + p.name.size() + 12);
+    append_key(k, identity, p);
+    return k;
+  }
+
+  void append_key(std::string& k, std::string_view identity, const policy& p) const {
     k.append(opts_.prefix).append(":rl:{").append(identity).append("}:").append(p.name);
     k.append(":").append(key_suffix(p.algo));
-    return k;
   }
 
   void check_arguments(std::string_view identity, std::span<const policy> policies,
@@ -375,18 +384,65 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
                                                unsigned divisor) {
     std::vector<std::string> args;
     args.reserve(1 + 6 * policies.size());
-    args.push_back(std::to_string(policies.size()));
+    for_each_request_arg(policies, cost, divisor,
+                         [&](std::string_view a) { args.emplace_back(a); });
+    return args;
+  }
+
+  /// Calls `put` with each entry of request_args.
+  template <typename Put>
+  static void for_each_request_arg(std::span<const policy> policies, std::uint64_t cost,
+                                   unsigned divisor, Put&& put) {
+    const auto number = [&put](std::uint64_t n) {
+      char buf[24];
+      const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+      put(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+    };
+    number(policies.size());
     for (const auto& p : policies) {
       const auto units = cost ? cost : p.cost;
       auto share = [&](std::uint64_t n) { return n == 0 ? 0 : std::max(units, n / divisor); };
-      args.emplace_back(1, algorithm_code(p.algo));
-      args.push_back(std::to_string(share(p.limit)));
-      args.push_back(std::to_string(p.window.count()));
-      args.push_back(std::to_string(share(p.burst)));
-      args.push_back(std::to_string(units));
-      args.emplace_back(p.shadow ? "1" : "0");
+      const char code = algorithm_code(p.algo);
+      put(std::string_view(&code, 1));
+      number(share(p.limit));
+      number(static_cast<std::uint64_t>(p.window.count()));
+      number(share(p.burst));
+      number(units);
+      put(std::string_view(p.shadow ? "1" : "0"));
     }
-    return args;
+  }
+
+  /// Runs one request's check as a batch of one on an in-process store: the arguments as
+  /// views into a per-thread buffer, and no completion hop.
+  std::vector<std::int64_t> eval_in_process(std::string_view identity,
+                                            std::span<const policy> policies, std::uint64_t cost) {
+    thread_local std::string text;
+    thread_local std::vector<std::size_t> ends;
+    thread_local std::vector<std::string_view> views;
+    text.clear();
+    ends.clear();
+    for (const auto& p : policies) {
+      append_key(text, identity, p);
+      ends.push_back(text.size());
+    }
+    text.append(id_prefix_);
+    const auto seq = seq_.fetch_add(1, std::memory_order_relaxed);
+    char buf[24];
+    text.append(buf, std::to_chars(buf, buf + sizeof buf, seq).ptr);
+    ends.push_back(text.size());
+    for_each_request_arg(policies, cost, 1, [&](std::string_view a) {
+      text.append(a);
+      ends.push_back(text.size());
+    });
+    views.clear();
+    std::size_t from = 0;
+    for (const auto end : ends) {
+      views.emplace_back(text.data() + from, end - from);
+      from = end;
+    }
+    const auto all = std::span<const std::string_view>(views);
+    return reply_integers(
+        in_process_->eval_now(check_, all.first(policies.size()), all.subspan(policies.size())));
   }
 
   std::vector<std::string> keys(std::string_view identity, std::span<const policy> policies) {
@@ -396,12 +452,19 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     return ks;
   }
 
+#if defined(__GNUC__) && !defined(__clang__)
+// A check on an in-process store ends without a co_await: GCC 12 then sees Asio's frame
+// allocation (aligned_alloc) and its operator delete (free) in one function and warns, wrongly.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
   asio::awaitable<decision> check(std::string_view identity, std::span<const policy> policies,
                                   std::uint64_t cost) {
     auto self = shared_from_this();  // alive while the coroutine runs
     check_arguments(identity, policies, cost);
     checks_.fetch_add(1, std::memory_order_relaxed);
-    const auto now = clock_now();
+    // Only the shield and an open breaker read the time (the engine's clock takes its lock).
+    const auto now = opts_.shield || breaker_.is_open() ? clock_now() : steady::time_point{};
 
     std::string skey;
     if (opts_.shield) {
@@ -426,12 +489,14 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
       try {
         // (No co_await inside ?: : GCC 12 destroys its temporaries twice.)
         std::vector<std::int64_t> reply;
-        if (batcher_) {
+        if (in_process_) {
+          reply = eval_in_process(identity, policies, cost);
+        } else if (batcher_) {
           reply = co_await batcher_->async_submit(keys(identity, policies),
                                                   request_args(policies, cost, 1));
         } else {
-          reply = co_await run_one(*store_, keys(identity, policies),
-                                   request_args(policies, cost, 1));
+          reply =
+              co_await run_one(*store_, keys(identity, policies), request_args(policies, cost, 1));
         }
         auto d = decide(policies, reply);
         breaker_.success();
@@ -446,6 +511,9 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     }
     co_return co_await fallback(identity, policies, cost);
   }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
   /// Runs one request's check as a batch of one.
   asio::awaitable<std::vector<std::int64_t>> run_one(store& s, std::vector<std::string> keys,
@@ -584,6 +652,8 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   }
 
   std::shared_ptr<store> store_;
+  /// The store's in-process script path (memory://), else nullptr.
+  detail::in_process_eval* in_process_ = nullptr;
   limiter_options opts_;
   const script& check_;
   const std::string id_prefix_;

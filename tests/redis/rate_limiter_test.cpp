@@ -32,8 +32,8 @@ constexpr algorithm all_algorithms[] = {algorithm::sliding_log, algorithm::slidi
 
 policy make_policy(std::string name, algorithm a, std::uint64_t limit,
                    std::chrono::milliseconds window, std::uint64_t burst = 0) {
-  return policy{.name = std::move(name), .algo = a, .limit = limit, .window = window,
-                .burst = burst};
+  return policy{
+      .name = std::move(name), .algo = a, .limit = limit, .window = window, .burst = burst};
 }
 
 class RateLimiter : public backend_test {
