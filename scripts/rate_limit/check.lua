@@ -13,6 +13,7 @@
 --                allowed)
 -- Keys of another type (an algorithm changed under a policy name) are reset, not an error.
 -- Cost           per policy: sliding_log O(log n + m) (m entries expired), the others O(1).
+-- (scripts/rate_limit/check_native.cpp is this script in C++ for the engine: change both.)
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
@@ -55,11 +56,17 @@ while a <= last do
 
     if algo == 1 then
       -- sliding_log: entries scored by time; an entry counts while now < score + window.
-      read('ZREMRANGEBYSCORE', key, '-inf', now - window)
-      local count = redis.call('ZCARD', key)
+      -- Expired entries are removed only when the oldest one has expired.
+      local oldest = read('ZRANGE', key, 0, 0, 'WITHSCORES')
+      if oldest and oldest[2] and tonumber(oldest[2]) <= now - window then
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+        oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      end
+      local count = 0
       reset = window
-      if count > 0 then
-        reset = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]) + window - now
+      if oldest and oldest[2] then
+        count = redis.call('ZCARD', key)
+        reset = tonumber(oldest[2]) + window - now
       end
       ok = count + cost <= limit
       if ok then

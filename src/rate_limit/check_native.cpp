@@ -42,15 +42,15 @@ using engine::zset;
 
 // check.lua's lines whose redis.call may fail, for the error reply.
 enum call_line : int {
-  line_pexpire_fixed = 126,
-  line_zadd_one = 159,
-  line_zadd_many = 168,
-  line_pexpire_log = 171,
-  line_hset = 173,
-  line_pexpire_window = 174,
-  line_set_gcra = 176,
-  line_set_fixed = 179,
-  line_incrby = 181,
+  line_pexpire_fixed = 133,
+  line_zadd_one = 166,
+  line_zadd_many = 175,
+  line_pexpire_log = 178,
+  line_hset = 180,
+  line_pexpire_window = 181,
+  line_set_gcra = 183,
+  line_set_fixed = 186,
+  line_incrby = 188,
 };
 
 /// A key and its entry in the keyspace (stable while the key lives, whatever else changes).
@@ -367,25 +367,24 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
       slot* s = nullptr;
 
       if (p.algo == 1) {
-        // sliding_log. read('ZREMRANGEBYSCORE', key, '-inf', now - window)
+        // sliding_log. read('ZRANGE', key, 0, 0, 'WITHSCORES'): the oldest entry.
         zset* z = read<zset>(c, key, s);
-        if (z != nullptr) {
-          const double max_score = now - window;
-          const auto first = z->begin();  // score_lower(-inf): no score is NaN
-          if (first != z->end() && first->score <= max_score) {
-            z->erase(first, z->score_upper(max_score, false));
-          }
+        const double max_score = now - window;
+        if (z != nullptr && z->begin()->score <= max_score) {
+          ++commands;  // ZREMRANGEBYSCORE key -inf now-window
+          z->erase(z->begin(), z->score_upper(max_score, false));
           if (z->empty()) {
             c.remove(key);
             z = nullptr;
             s = nullptr;
           }
-        }
-        ++commands;  // ZCARD
-        const double count = z != nullptr ? static_cast<double>(z->size()) : 0;
-        reset = window;
-        if (count > 0) {
           ++commands;  // ZRANGE key 0 0 WITHSCORES
+        }
+        double count = 0;
+        reset = window;
+        if (z != nullptr) {
+          ++commands;  // ZCARD
+          count = static_cast<double>(z->size());
           reset = z->begin()->score + window - now;
         }
         ok = count + cost <= limit;

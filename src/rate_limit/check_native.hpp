@@ -9,7 +9,7 @@ namespace redkit::rate_limit {
 
 /// SHA-1 of the check.lua the native translates; a changed script runs as Lua until the native
 /// follows it.
-inline constexpr std::string_view check_native_sha = "8ad7d3dd2f29203d26fa6c6045764ea4f6d7b283";
+inline constexpr std::string_view check_native_sha = "e3c05458eed7c27375bc81bd5463604c223ad294";
 
 /// Registers the native with the engine (once; later calls do nothing).
 void register_check_native();
