@@ -2,6 +2,7 @@
 // a decision, and around it keeps the shield, the circuit breaker, the failure modes and the
 // metrics.
 #include "engine/engine_store.hpp"
+#include "rate_limit/algorithms.hpp"
 #include "rate_limit/check_native.hpp"
 #include "rate_limit/limiter_parts.hpp"
 
@@ -29,33 +30,9 @@ error invalid(const std::string& what) {
   return error(make_error_code(errc::invalid_argument), "rate limit: " + what);
 }
 
-char algorithm_code(algorithm a) {
-  switch (a) {
-    case algorithm::sliding_log:
-      return '1';
-    case algorithm::sliding_window:
-      return '2';
-    case algorithm::gcra:
-      return '3';
-    case algorithm::fixed_window:
-      return '4';
-  }
-  return '1';
-}
+char algorithm_code(algorithm a) { return info(a).script_code; }
 
-std::string_view key_suffix(algorithm a) {
-  switch (a) {
-    case algorithm::sliding_log:
-      return "log";
-    case algorithm::sliding_window:
-      return "sw";
-    case algorithm::gcra:
-      return "gcra";
-    case algorithm::fixed_window:
-      return "fw";
-  }
-  return "log";
-}
+std::string_view key_suffix(algorithm a) { return info(a).key_suffix; }
 
 std::uint64_t capacity(const policy& p) {
   return p.algo == algorithm::gcra && p.burst != 0 ? p.burst : p.limit;

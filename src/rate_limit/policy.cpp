@@ -1,5 +1,7 @@
 // Rate-limit policies and tiers: names of the enums, validation, duration and rate parsing, the
 // reference tiers, and loading tiers from TOML (toml++ stays confined to this file).
+#include "rate_limit/algorithms.hpp"
+
 #include <redkit/error.hpp>
 #include <redkit/rate_limiter.hpp>
 
@@ -307,23 +309,12 @@ std::vector<tier> read_toml(std::string_view text, const std::string& source) {
 }  // namespace
 
 std::string_view to_string(algorithm a) noexcept {
-  switch (a) {
-    case algorithm::sliding_log:
-      return "sliding_log";
-    case algorithm::sliding_window:
-      return "sliding_window";
-    case algorithm::gcra:
-      return "gcra";
-    case algorithm::fixed_window:
-      return "fixed_window";
-  }
-  return "unknown";
+  return static_cast<std::size_t>(a) < algorithms.size() ? info(a).name : "unknown";
 }
 
 std::optional<algorithm> parse_algorithm(std::string_view name) noexcept {
-  for (const auto a : {algorithm::sliding_log, algorithm::sliding_window, algorithm::gcra,
-                       algorithm::fixed_window}) {
-    if (to_string(a) == name) return a;
+  for (const auto& a : algorithms) {
+    if (a.name == name) return a.algo;
   }
   return std::nullopt;
 }
