@@ -46,7 +46,7 @@ entry* context::find(std::string_view key) {
   if (it == st.keys.end()) return nullptr;
   const auto at = it->second.expire_at_ms;
   if (at != 0 && at <= st.now_ms()) {
-    st.expiries.erase({at, it->first});
+    st.expiries.erase(it->second.expiry_node);
     st.keys.erase(it);
     ++st.expired_keys;
     return nullptr;
@@ -59,7 +59,7 @@ void context::set_string(std::string_view key, std::string_view value, bool keep
   if (it == st.keys.end()) {
     it = st.keys.try_emplace(to_m(key)).first;
   } else if (!keep_ttl && it->second.expire_at_ms != 0) {
-    st.expiries.erase({it->second.expire_at_ms, it->first});
+    st.expiries.erase(it->second.expiry_node);
     it->second.expire_at_ms = 0;
   }
   it->second.value.emplace<mstring>(to_m(value));
@@ -69,7 +69,7 @@ void context::put(std::string_view key, entry e) {
   remove(key);
   const auto at = e.expire_at_ms;
   auto it = st.keys.try_emplace(to_m(key), std::move(e)).first;
-  if (at != 0) st.expiries.emplace(at, it->first);
+  if (at != 0) it->second.expiry_node = st.expiries.emplace(at, it->first).first;
 }
 
 bool context::remove(std::string_view key) {
@@ -77,7 +77,7 @@ bool context::remove(std::string_view key) {
   if (it == st.keys.end()) return false;
   const auto at = it->second.expire_at_ms;
   const bool live = at == 0 || at > st.now_ms();
-  if (at != 0) st.expiries.erase({at, it->first});
+  if (at != 0) st.expiries.erase(it->second.expiry_node);
   st.keys.erase(it);
   if (!live) ++st.expired_keys;
   return live;
@@ -86,10 +86,23 @@ bool context::remove(std::string_view key) {
 void context::set_expire(std::string_view key, std::int64_t at_ms) {
   auto it = st.keys.find(key);
   if (it == st.keys.end()) return;
-  auto& e = it->second;
-  if (e.expire_at_ms != 0) st.expiries.erase({e.expire_at_ms, it->first});
+  move_expiry(st, it->first, it->second, at_ms);
+}
+
+void move_expiry(state& st, const mstring& key, entry& e, std::int64_t at_ms) {
+  auto& index = st.expiries;
+  if (e.expire_at_ms == at_ms) return;  // removing and adding it back changes nothing
+  if (e.expire_at_ms != 0 && at_ms != 0) {
+    // Move the node: no allocation, and the same bytes as freeing one and making another.
+    auto node = index.extract(e.expiry_node);
+    node.value().first = at_ms;
+    e.expiry_node = index.insert(index.end(), std::move(node));  // times mostly grow
+  } else if (e.expire_at_ms != 0) {
+    index.erase(e.expiry_node);
+  } else {
+    e.expiry_node = index.emplace_hint(index.end(), at_ms, key);
+  }
   e.expire_at_ms = at_ms;
-  if (at_ms != 0) st.expiries.emplace(at_ms, it->first);
 }
 
 void context::remove_if_empty(std::string_view key) {

@@ -49,9 +49,7 @@ class pubsub;     // channels and patterns (pubsub.hpp)
 struct state {
   string_map<entry> keys;
   /// (expiry time, key) for every key with a TTL, soonest first: the active sweep pops from it.
-  std::set<std::pair<std::int64_t, mstring>, std::less<>,
-           counting_allocator<std::pair<std::int64_t, mstring>>>
-      expiries;
+  expiry_index expiries;
   /// Bytes allocated by the keyspace (see memory.hpp).
   std::int64_t used_memory = 0;
   options opts;
@@ -71,6 +69,10 @@ struct state {
   /// Microseconds since the Unix epoch on the engine clock (TIME).
   std::int64_t now_us() const;
 };
+
+/// Sets the expiry of the key `key` (whose entry is `e`) to `at_ms` (0: none), keeping the
+/// expiry index right; moves the index's node rather than freeing and allocating one.
+void move_expiry(state& st, const mstring& key, entry& e, std::int64_t at_ms);
 
 /// Command flags (as in Redis's command table).
 enum command_flag : unsigned {

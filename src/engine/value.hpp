@@ -7,7 +7,10 @@
 #include "engine/zset.hpp"
 
 #include <cstdint>
+#include <cstring>
+#include <set>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 namespace redkit::engine {
@@ -36,10 +39,61 @@ constexpr std::string_view type_name(value_type t) noexcept {
   return "none";
 }
 
+/// An (expiry, key) of the expiry index, to look an entry up without copying the key.
+struct expiry_probe {
+  std::int64_t at;
+  std::string_view key;
+};
+
+/// The expiry index's order: std::less of (time, key) (keys as memcmp orders them), with the
+/// key comparison inlined (keys often share a time, and a prefix).
+struct expiry_order {
+  using is_transparent = void;
+  using item = std::pair<std::int64_t, mstring>;
+
+  /// view(a) < view(b), as std::string_view compares.
+  static bool key_less(std::string_view a, std::string_view b) noexcept {
+    const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+    const char* p = a.data();
+    const char* q = b.data();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x = 0;
+      std::uint64_t y = 0;
+      std::memcpy(&x, p + i, 8);
+      std::memcpy(&y, q + i, 8);
+      if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+    }
+    for (; i < n; ++i) {
+      if (p[i] != q[i]) return static_cast<unsigned char>(p[i]) < static_cast<unsigned char>(q[i]);
+    }
+    return a.size() < b.size();
+  }
+  static bool less(std::int64_t a_at, std::string_view a, std::int64_t b_at,
+                   std::string_view b) noexcept {
+    return a_at < b_at || (a_at == b_at && key_less(a, b));
+  }
+  bool operator()(const item& a, const item& b) const noexcept {
+    return less(a.first, view(a.second), b.first, view(b.second));
+  }
+  bool operator()(const item& a, const expiry_probe& b) const noexcept {
+    return less(a.first, view(a.second), b.at, b.key);
+  }
+  bool operator()(const expiry_probe& a, const item& b) const noexcept {
+    return less(a.at, a.key, b.first, view(b.second));
+  }
+};
+
+/// (expiry time, key) for every key with a TTL, soonest first: the active sweep pops from it.
+using expiry_index = std::set<std::pair<std::int64_t, mstring>, expiry_order,
+                              counting_allocator<std::pair<std::int64_t, mstring>>>;
+
 struct entry {
   std::variant<mstring, list_value, set_value, zset, hash_value> value;
   /// Absolute expiry in ms since the Unix epoch (engine clock); 0 means none.
   std::int64_t expire_at_ms = 0;
+  /// This key's node in the expiry index; meaningful only while expire_at_ms != 0.
+  expiry_index::iterator expiry_node{};
 
   value_type type() const noexcept { return static_cast<value_type>(value.index()); }
 };

@@ -141,19 +141,6 @@ std::string invalid_expire(std::string_view command) {
 // --- The keyspace as context's find, find_or_create, set_string and set_expire keep it (the
 // --- same entries, expiry index, lazy expiry and, in the end, allocations).
 
-/// An (expiry, key) of the expiry index, looked up without copying the key.
-struct expiry_probe {
-  std::int64_t at;
-  std::string_view key;
-};
-using expiry_item = std::pair<std::int64_t, mstring>;
-bool operator<(const expiry_item& a, const expiry_probe& b) noexcept {
-  return a.first < b.at || (a.first == b.at && engine::view(a.second) < b.key);
-}
-bool operator<(const expiry_probe& a, const expiry_item& b) noexcept {
-  return a.at < b.first || (a.at == b.first && a.key < engine::view(b.second));
-}
-
 /// context::find: the live key, or nullptr (an expired key is expired on the way).
 slot* find_live(context& c, std::string_view key) {
   auto& keys = c.st.keys;
@@ -187,22 +174,9 @@ slot* find_or_create(context& c, std::string_view key, key_ref ref, bool& wrong)
   return s;
 }
 
-/// context::set_expire. An index entry is moved rather than freed and made again; new times are
-/// mostly the latest yet, hence the hint.
+/// context::set_expire.
 void set_expire(context& c, slot& s, std::int64_t at) {
-  auto& index = c.st.expiries;
-  auto& e = s.second;
-  if (e.expire_at_ms == at) return;  // removing and adding it back changes nothing
-  if (e.expire_at_ms != 0 && at != 0) {
-    auto node = index.extract(index.find(expiry_probe{e.expire_at_ms, engine::view(s.first)}));
-    node.value().first = at;
-    index.insert(index.end(), std::move(node));
-  } else if (e.expire_at_ms != 0) {
-    index.erase(index.find(expiry_probe{e.expire_at_ms, engine::view(s.first)}));
-  } else if (at != 0) {
-    index.emplace_hint(index.end(), at, s.first);
-  }
-  e.expire_at_ms = at;
+  engine::move_expiry(c.st, s.first, s.second, at);
 }
 
 // --- redis.call, as the commands in src/engine/cmd_*.cpp do it; each returns the command's

@@ -390,9 +390,11 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   }
 
   /// Runs one request's check as a batch of one on an in-process store: the arguments as
-  /// views into a per-thread buffer, and no completion hop.
-  std::vector<std::int64_t> eval_in_process(std::string_view identity,
-                                            std::span<const policy> policies, std::uint64_t cost) {
+  /// views into a per-thread buffer, and no completion hop. Returns the reply's integers, in a
+  /// per-thread buffer valid until the thread's next call.
+  std::span<const std::int64_t> eval_in_process(std::string_view identity,
+                                                std::span<const policy> policies,
+                                                std::uint64_t cost) {
     thread_local std::string text;
     thread_local std::vector<std::size_t> ends;
     thread_local std::vector<std::string_view> views;
@@ -418,8 +420,21 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
       from = end;
     }
     const auto all = std::span<const std::string_view>(views);
-    return reply_integers(
-        in_process_->eval_now(check_, all.first(policies.size()), all.subspan(policies.size())));
+    const auto r =
+        in_process_->eval_now(check_, all.first(policies.size()), all.subspan(policies.size()));
+    // reply_integers, into the per-thread buffer.
+    thread_local std::vector<std::int64_t> integers;
+    integers.clear();
+    if (r.type != resp::type::array) throw malformed_reply();
+    for (const auto& e : r.elements) {
+      if (e.type != resp::type::integer) throw malformed_reply();
+      integers.push_back(e.integer);
+    }
+    return integers;
+  }
+
+  static error malformed_reply() {
+    return error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
   }
 
   std::vector<std::string> keys(std::string_view identity, std::span<const policy> policies) {
@@ -437,7 +452,10 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
 #endif
   asio::awaitable<decision> check(std::string_view identity, std::span<const policy> policies,
                                   std::uint64_t cost) {
-    auto self = shared_from_this();  // alive while the coroutine runs
+    // Alive while the coroutine runs: taken before the first suspension (an in-process check
+    // has none, and saves the reference count's two atomic operations).
+    std::shared_ptr<impl> self;
+    if (!in_process_) self = shared_from_this();
     check_arguments(identity, policies, cost);
     checks_.fetch_add(1, std::memory_order_relaxed);
     // Only the shield and an open breaker read the time (the engine's clock takes its lock).
@@ -466,16 +484,19 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
       try {
         // (No co_await inside ?: : GCC 12 destroys its temporaries twice.)
         std::vector<std::int64_t> reply;
+        std::span<const std::int64_t> integers;
         if (in_process_) {
-          reply = eval_in_process(identity, policies, cost);
+          integers = eval_in_process(identity, policies, cost);
         } else if (batcher_) {
           reply = co_await batcher_->async_submit(keys(identity, policies),
                                                   request_args(policies, cost, 1));
+          integers = reply;
         } else {
           reply =
               co_await run_one(*store_, keys(identity, policies), request_args(policies, cost, 1));
+          integers = reply;
         }
-        auto d = decide(policies, reply);
+        auto d = decide(policies, integers);
         breaker_.success();
         count(d, policies);
         if (!d.allowed && opts_.shield) {
@@ -486,6 +507,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
         report_failure(e.what());
       }
     }
+    if (!self) self = shared_from_this();
     co_return co_await fallback(identity, policies, cost);
   }
 #if defined(__GNUC__) && !defined(__clang__)
