@@ -27,15 +27,6 @@ constexpr std::string_view err_db_range = "ERR DB index is out of range";
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t int64_min = std::numeric_limits<std::int64_t>::min();
 
-// "ERR invalid expire time in '<command>' command", the command in lower case.
-resp::reply invalid_expire(const context& c) {
-  std::string name(c.arg(0));
-  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  std::string msg(err::invalid_expire);
-  msg.replace(msg.find("{}"), 2, name);
-  return context::error(msg);
-}
-
 // DEL and UNLINK: how many of the keys existed (a repeated key counts once).
 resp::reply del(context& c) {
   std::int64_t n = 0;
@@ -82,10 +73,10 @@ resp::reply expire_generic(context& c, std::int64_t basetime, bool seconds) {
   std::int64_t when = 0;
   if (!context::parse_int(c.arg(2), when)) return context::error(err::not_integer);
   if (seconds) {
-    if (when > int64_max / 1000 || when < int64_min / 1000) return invalid_expire(c);
+    if (when > int64_max / 1000 || when < int64_min / 1000) return c.invalid_expire();
     when *= 1000;
   }
-  if (when > int64_max - basetime) return invalid_expire(c);
+  if (when > int64_max - basetime) return c.invalid_expire();
   when += basetime;
 
   const auto key = c.arg(1);

@@ -34,15 +34,6 @@ constexpr std::int64_t int64_min = std::numeric_limits<std::int64_t>::min();
 
 resp::reply wrong_type() { return context::error(err::wrong_type); }
 
-// "ERR invalid expire time in '<command>' command", the command in lower case.
-resp::reply invalid_expire(const context& c) {
-  std::string name(c.arg(0));
-  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  std::string msg(err::invalid_expire);
-  msg.replace(msg.find("{}"), 2, name);
-  return context::error(msg);
-}
-
 // Redis's checkStringLength: would a string of `size + append` bytes be too long?
 bool too_long(std::int64_t size, std::int64_t append) {
   return append > max_string_length - size;  // both >= 0, so this cannot overflow
@@ -103,9 +94,9 @@ std::optional<resp::reply> expire_at_ms(const context& c, std::string_view arg, 
                                         bool relative, std::int64_t& out) {
   std::int64_t ms = 0;
   if (!context::parse_int(arg, ms)) return context::error(err::not_integer);
-  if (ms <= 0 || (seconds && ms > int64_max / 1000)) return invalid_expire(c);
+  if (ms <= 0 || (seconds && ms > int64_max / 1000)) return c.invalid_expire();
   if (seconds) ms *= 1000;
-  if (relative && __builtin_add_overflow(ms, c.now_ms(), &ms)) return invalid_expire(c);
+  if (relative && __builtin_add_overflow(ms, c.now_ms(), &ms)) return c.invalid_expire();
   out = ms;
   return std::nullopt;
 }

@@ -105,6 +105,12 @@ void move_expiry(state& st, const mstring& key, entry& e, std::int64_t at_ms) {
   e.expire_at_ms = at_ms;
 }
 
+resp::reply context::invalid_expire() const {
+  std::string name(arg(0));
+  for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return error("ERR invalid expire time in '" + name + "' command");
+}
+
 void context::remove_if_empty(std::string_view key) {
   auto it = st.keys.find(key);
   if (it == st.keys.end()) return;

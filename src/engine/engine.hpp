@@ -171,6 +171,8 @@ class context {
   static resp::reply bulk(std::string_view s) { return resp::reply::make_bulk(std::string(s)); }
   static resp::reply simple(std::string_view s) { return resp::reply::make_simple(std::string(s)); }
   static resp::reply error(std::string_view s) { return resp::reply::make_error(std::string(s)); }
+  /// "ERR invalid expire time in '<command>' command", the command in lower case.
+  resp::reply invalid_expire() const;
   static resp::reply array(std::vector<resp::reply> v) {
     return resp::reply::make_array(std::move(v));
   }

@@ -14,6 +14,5 @@ inline constexpr std::string_view overflow = "ERR increment or decrement would o
 inline constexpr std::string_view no_such_key = "ERR no such key";
 inline constexpr std::string_view out_of_range = "ERR index out of range";
 inline constexpr std::string_view oom = "OOM command not allowed when used memory > 'maxmemory'.";
-inline constexpr std::string_view invalid_expire = "ERR invalid expire time in '{}' command";
 
 }  // namespace redkit::engine::err
