@@ -20,11 +20,14 @@
 #include "engine/engine.hpp"
 #include "engine/native_scripts.hpp"
 
+#include <redkit/script.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,18 +43,29 @@ using engine::hash_value;
 using engine::mstring;
 using engine::zset;
 
-// check.lua's lines whose redis.call may fail, for the error reply.
-enum call_line : int {
-  line_pexpire_fixed = 133,
-  line_zadd_one = 166,
-  line_zadd_many = 175,
-  line_pexpire_log = 178,
-  line_hset = 180,
-  line_pexpire_window = 181,
-  line_set_gcra = 183,
-  line_set_fixed = 186,
-  line_incrby = 188,
+// check.lua's lines whose redis.call may fail, for the error reply: found in the embedded
+// source by the call's text, so they follow edits of the script.
+int line_of(std::string_view call) {
+  const std::string_view src = script::embedded("rate_limit/check").source();
+  const auto at = src.find(call);
+  if (at == std::string_view::npos) throw std::logic_error("check.lua lacks its call");
+  return 1 + static_cast<int>(std::count(src.begin(), src.begin() + at, '\n'));
+}
+struct call_lines {
+  int pexpire_fixed = line_of("redis.call('PEXPIRE', key, window)");
+  int zadd_one = line_of("redis.call('ZADD', key, now, member)");
+  int zadd_many = line_of("redis.call('ZADD', key, unpack(args))");
+  int pexpire_log = line_of("redis.call('PEXPIRE', key, c1[i])");
+  int hset = line_of("redis.call('HSET', key, 'w'");
+  int pexpire_window = line_of("redis.call('PEXPIRE', key, c4[i])");
+  int set_gcra = line_of("redis.call('SET', key, c1[i], 'PX'");
+  int set_fixed = line_of("redis.call('SET', key, c2[i], 'PX'");
+  int incrby = line_of("redis.call('INCRBY', key, c2[i])");
 };
+const call_lines& lines() {
+  static const call_lines l;
+  return l;
+}
 
 /// A key and its entry in the keyspace (stable while the key lives, whatever else changes).
 using slot = engine::string_map<entry>::value_type;
@@ -452,7 +466,7 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
             reset = window;
             ++commands;
             if (auto err = pexpire(c, key, window, {true, s})) {
-              return engine::native_call_error(check_native_sha, *err, line_pexpire_fixed);
+              return engine::native_call_error(check_native_sha, *err, lines().pexpire_fixed);
             }
           }
         }
@@ -501,7 +515,7 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
             ++commands;
             err = zadd(
                 c, key, now, 1, [&](std::size_t) { return std::string_view(member); }, p.ref);
-            line = line_zadd_one;
+            line = lines().zadd_one;
           } else {
             // One ZADD per 1000 units, as the script sends them.
             const std::size_t stem = member.size();
@@ -516,35 +530,35 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
                     return std::string_view(member);
                   },
                   p.ref);
-              line = line_zadd_many;
+              line = lines().zadd_many;
             }
           }
           if (!err) {
             ++commands;
             err = pexpire(c, key, p.c1, p.ref);
-            line = line_pexpire_log;
+            line = lines().pexpire_log;
           }
         } else if (p.kind == 2) {
           ++commands;
           err = hset_window(c, key, p.c1, p.c2, p.c3, p.ref);
-          line = line_hset;
+          line = lines().hset;
           if (!err) {
             ++commands;
             err = pexpire(c, key, p.c4, p.ref);
-            line = line_pexpire_window;
+            line = lines().pexpire_window;
           }
         } else if (p.kind == 3) {
           ++commands;
           err = set_px(c, key, p.c1, p.c2, p.ref);
-          line = line_set_gcra;
+          line = lines().set_gcra;
         } else if (p.kind == 4) {
           ++commands;
           if (p.c1 == 0) {
             err = set_px(c, key, p.c2, p.c3, p.ref);
-            line = line_set_fixed;
+            line = lines().set_fixed;
           } else {
             err = incrby(c, key, p.c2, p.ref);
-            line = line_incrby;
+            line = lines().incrby;
           }
         }
         if (err) return engine::native_call_error(check_native_sha, *err, line);
@@ -561,6 +575,7 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
 
 void register_check_native() {
   static const bool registered = [] {
+    lines();  // the script's call lines, found once
     engine::register_native_script(check_native_sha, check);
     return true;
   }();
