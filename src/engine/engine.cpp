@@ -92,6 +92,12 @@ void context::set_expire(std::string_view key, std::int64_t at_ms) {
 void move_expiry(state& st, const mstring& key, entry& e, std::int64_t at_ms) {
   auto& index = st.expiries;
   if (e.expire_at_ms == at_ms) return;  // removing and adding it back changes nothing
+  if (e.expire_at_ms != 0 && at_ms > e.expire_at_ms) {
+    // A later deadline leaves the node filed early; the sweep re-files it when it comes due
+    // (every TTL-refreshing write would otherwise re-sort the index).
+    e.expire_at_ms = at_ms;
+    return;
+  }
   if (e.expire_at_ms != 0 && at_ms != 0) {
     // Move the node: no allocation, and the same bytes as freeing one and making another.
     auto node = index.extract(e.expiry_node);
@@ -337,7 +343,15 @@ std::size_t engine::sweep_expired(std::size_t budget) {
   while (deleted < budget && !st_.expiries.empty()) {
     auto first = st_.expiries.begin();
     if (first->first > now) break;
-    st_.keys.erase(first->second);
+    auto key = st_.keys.find(first->second);
+    if (auto& e = key->second; e.expire_at_ms > now) {
+      // Filed early (its deadline moved later): re-file it at its deadline, once per move.
+      auto node = st_.expiries.extract(first);
+      node.value().first = e.expire_at_ms;
+      e.expiry_node = st_.expiries.insert(std::move(node)).position;
+      continue;
+    }
+    st_.keys.erase(key);
     st_.expiries.erase(first);
     ++st_.expired_keys;
     ++deleted;

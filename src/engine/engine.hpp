@@ -71,7 +71,8 @@ struct state {
 };
 
 /// Sets the expiry of the key `key` (whose entry is `e`) to `at_ms` (0: none), keeping the
-/// expiry index right; moves the index's node rather than freeing and allocating one.
+/// expiry index right: a later deadline leaves the key's node where it is (the sweep re-files
+/// it), an earlier one moves the node rather than freeing and allocating one.
 void move_expiry(state& st, const mstring& key, entry& e, std::int64_t at_ms);
 
 /// Command flags (as in Redis's command table).

@@ -84,7 +84,9 @@ struct expiry_order {
   }
 };
 
-/// (expiry time, key) for every key with a TTL, soonest first: the active sweep pops from it.
+/// (time, key) for every key with a TTL, soonest first: the active sweep pops from it. A key is
+/// filed no later than its deadline (`entry::expire_at_ms`): the sweep re-files one whose
+/// deadline moved later.
 using expiry_index = std::set<std::pair<std::int64_t, mstring>, expiry_order,
                               counting_allocator<std::pair<std::int64_t, mstring>>>;
 
