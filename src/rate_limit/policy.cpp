@@ -64,8 +64,7 @@ struct problem {
 
 std::optional<problem> check(const policy& p) {
   if (!valid_name(p.name)) return problem{"name", std::string(name_rule)};
-  const auto algo = to_string(p.algo);
-  if (!parse_algorithm(algo)) {
+  if (static_cast<std::size_t>(p.algo) >= algorithms.size()) {
     return problem{"algorithm",
                    "algorithm must be one of sliding_log, sliding_window, gcra, fixed_window"};
   }
