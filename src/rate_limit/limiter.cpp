@@ -310,8 +310,8 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     if (!opts_.log) {
       opts_.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
     }
-    // The engine answers in process: there is no round trip to share.
-    if (opts_.max_batch > 1 && store_->engine() == nullptr) {
+    // An in-process store has no round trip to share.
+    if (opts_.max_batch > 1 && in_process_ == nullptr) {
       batcher_ = std::make_shared<batcher>(store_, check_, id_prefix_ + "b", opts_.timeout,
                                            opts_.max_batch, opts_.batches_in_flight);
     }
