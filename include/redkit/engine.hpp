@@ -19,6 +19,9 @@ struct engine_options {
   std::chrono::milliseconds expire_sweep_interval{100};
   /// Most keys one sweep deletes, so a sweep never holds the engine long. Default 1000.
   std::size_t expire_sweep_budget = 1000;
+  /// Run a script's registered native (C++) form instead of its Lua, with the same effects.
+  /// Default true; false runs every script in Lua.
+  bool native_scripts = true;
 };
 
 /// Controls of an engine-backed store (store::engine() returns nullptr for Redis).

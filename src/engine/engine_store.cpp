@@ -25,7 +25,8 @@ class engine_store final : public store, public engine_controls, public detail::
       : thread_(std::move(thread)),
         ex_(std::move(ex)),
         opts_(std::move(opts)),
-        engine_(std::make_shared<engine::engine>(engine::options{opts_.engine.max_memory})),
+        engine_(std::make_shared<engine::engine>(
+            engine::options{opts_.engine.max_memory, opts_.engine.native_scripts})),
         sweeper_(std::make_shared<sweeper>(ex_, engine_, opts_.engine)) {
     sweeper_->start();
   }

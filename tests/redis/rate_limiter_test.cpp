@@ -13,6 +13,8 @@
 
 #include <cstdio>
 #include <future>
+#include <random>
+#include <span>
 #include <thread>
 
 namespace redkit::test {
@@ -349,6 +351,43 @@ TEST_P(RateLimiter, BadInputIsRefusedClearly) {
 }
 
 REDKIT_ALL_BACKENDS(RateLimiter);
+
+// The engine's native check and its Lua give the limiter the same decisions.
+TEST(RateLimiterEngine, NativeAndLuaDecideAlike) {
+  store_options lua_only;
+  lua_only.engine.native_scripts = false;
+  auto native = store::open("memory://");
+  auto lua = store::open("memory://", lua_only);
+  const auto start = std::chrono::system_clock::time_point(std::chrono::minutes(29'000'000));
+  native->engine()->set_time(start);
+  lua->engine()->set_time(start);
+  limiter_options o;
+  o.shield = false;
+  limiter a(native, o);
+  limiter b(lua, o);
+  std::vector<policy> ps;
+  for (const auto algo : all_algorithms)
+    ps.push_back(make_policy(std::string(to_string(algo)), algo, 7, 1000ms,
+                             algo == algorithm::gcra ? 3 : 0));
+  std::mt19937 rng(7);
+  for (int i = 0; i < 400; ++i) {
+    const auto id = "id:" + std::to_string(rng() % 3);
+    const auto first = rng() % ps.size();
+    const auto span = std::span<const policy>(ps).subspan(first, 1 + rng() % (ps.size() - first));
+    const auto cost = 1 + rng() % 3;
+    const auto x = a.check(id, span, cost);
+    const auto y = b.check(id, span, cost);
+    ASSERT_EQ(x.allowed, y.allowed) << i;
+    ASSERT_EQ(x.policy, y.policy) << i;
+    ASSERT_EQ(x.remaining, y.remaining) << i;
+    ASSERT_EQ(x.reset_after, y.reset_after) << i;
+    ASSERT_EQ(x.retry_after, y.retry_after) << i;
+    const auto step = std::chrono::milliseconds(rng() % 200);
+    native->engine()->advance(step);
+    lua->engine()->advance(step);
+  }
+  EXPECT_EQ(native->engine()->key_count(), lua->engine()->key_count());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Redis only: another process sharing the limit, and the failure modes with a killed server.
