@@ -42,6 +42,11 @@ std::int64_t state::now_ms() const {
 // context: keyspace
 
 entry* context::find(std::string_view key) {
+  auto* slot = find_slot(key);
+  return slot != nullptr ? &slot->second : nullptr;
+}
+
+string_map<entry>::value_type* context::find_slot(std::string_view key) {
   auto it = st.keys.find(key);
   if (it == st.keys.end()) return nullptr;
   const auto at = it->second.expire_at_ms;
@@ -51,7 +56,7 @@ entry* context::find(std::string_view key) {
     ++st.expired_keys;
     return nullptr;
   }
-  return &it->second;
+  return &*it;
 }
 
 void context::set_string(std::string_view key, std::string_view value, bool keep_ttl) {

@@ -130,6 +130,8 @@ class context {
   std::int64_t now_ms() const { return st.now_ms(); }
   /// The live entry of `key`, or nullptr; an expired entry is deleted on the way (lazy expiry).
   entry* find(std::string_view key);
+  /// Like find, with the key's stored name: its (key, entry) pair in the keyspace.
+  string_map<entry>::value_type* find_slot(std::string_view key);
   /// Like find, but nullptr with `wrong_type` set when the key holds another type.
   template <typename T>
   T* find_as(std::string_view key, bool& wrong_type) {

@@ -6,6 +6,7 @@
 #include <redkit/rate_limiter.hpp>
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 
 namespace redkit::rate_limit {
@@ -30,6 +31,11 @@ static_assert(algorithms[static_cast<std::size_t>(algorithm::fixed_window)].algo
 /// The table's row for `a` (the enum's values index the table).
 constexpr const algorithm_info& info(algorithm a) noexcept {
   return algorithms[static_cast<std::size_t>(a)];
+}
+
+/// Units a policy can hold at once: its limit, or for gcra its burst when set.
+constexpr std::uint64_t capacity(const policy& p) noexcept {
+  return p.algo == algorithm::gcra && p.burst != 0 ? p.burst : p.limit;
 }
 
 }  // namespace redkit::rate_limit

@@ -155,21 +155,9 @@ std::string invalid_expire(std::string_view command) {
 // --- The keyspace as context's find, find_or_create, set_string and set_expire keep it (the
 // --- same entries, expiry index, lazy expiry and, in the end, allocations).
 
-/// context::find: the live key, or nullptr (an expired key is expired on the way).
-slot* find_live(context& c, std::string_view key) {
-  auto& keys = c.st.keys;
-  auto it = keys.find(key);
-  if (it == keys.end()) return nullptr;
-  const auto at = it->second.expire_at_ms;
-  if (at != 0 && at <= c.st.now_ms()) {
-    c.find(key);
-    return nullptr;
-  }
-  return &*it;
-}
-
-slot* find_live(context& c, std::string_view key, key_ref ref) {
-  return ref.known ? ref.at : find_live(c, key);
+/// context::find_slot, unless the run already knows the key's slot.
+slot* find_live(context& c, std::string_view key, key_ref ref = {}) {
+  return ref.known ? ref.at : c.find_slot(key);
 }
 
 /// context::find_or_create<T>: the key, created empty when absent; nullptr with `wrong` when it

@@ -34,10 +34,6 @@ char algorithm_code(algorithm a) { return info(a).script_code; }
 
 std::string_view key_suffix(algorithm a) { return info(a).key_suffix; }
 
-std::uint64_t capacity(const policy& p) {
-  return p.algo == algorithm::gcra && p.burst != 0 ? p.burst : p.limit;
-}
-
 /// A short prefix unique to this limiter with high probability: 48 random bits, base 36.
 std::string random_prefix() {
   std::random_device rd;
@@ -51,24 +47,30 @@ std::string random_prefix() {
 
 // ---------------------------------------------------------------------------------------------
 
-std::vector<std::int64_t> reply_integers(const resp::reply& r) {
-  auto malformed = [] {
-    return error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
-  };
-  if (r.type != resp::type::array) throw malformed();
-  std::vector<std::int64_t> v;
-  v.reserve(r.elements.size());
+namespace {
+error malformed_reply() {
+  return error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
+}
+}  // namespace
+
+void reply_integers(const resp::reply& r, std::vector<std::int64_t>& out) {
+  out.clear();
+  if (r.type != resp::type::array) throw malformed_reply();
+  out.reserve(r.elements.size());
   for (const auto& e : r.elements) {
-    if (e.type != resp::type::integer) throw malformed();
-    v.push_back(e.integer);
+    if (e.type != resp::type::integer) throw malformed_reply();
+    out.push_back(e.integer);
   }
+}
+
+std::vector<std::int64_t> reply_integers(const resp::reply& r) {
+  std::vector<std::int64_t> v;
+  reply_integers(r, v);
   return v;
 }
 
 decision decide(std::span<const policy> policies, std::span<const std::int64_t> r) {
-  if (policies.empty() || r.size() != 1 + 4 * policies.size()) {
-    throw error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
-  }
+  if (policies.empty() || r.size() != 1 + 4 * policies.size()) throw malformed_reply();
   decision d;
   d.allowed = r[0] == 1;
   d.policies.reserve(policies.size());
@@ -249,7 +251,7 @@ class batcher : public std::enable_shared_from_this<batcher> {
       try {
         all = reply_integers(r);
         if (all.size() != expected) {
-          throw error(make_error_code(errc::unexpected_reply), "rate limit: malformed reply");
+          throw malformed_reply();
         }
       } catch (...) {
         e = std::current_exception();
@@ -404,10 +406,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
       append_key(text, identity, p);
       ends.push_back(text.size());
     }
-    text.append(id_prefix_);
-    const auto seq = seq_.fetch_add(1, std::memory_order_relaxed);
-    char buf[24];
-    text.append(buf, std::to_chars(buf, buf + sizeof buf, seq).ptr);
+    append_batch_id(text);
     ends.push_back(text.size());
     for_each_request_arg(policies, cost, 1, [&](std::string_view a) {
       text.append(a);
@@ -422,19 +421,9 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     const auto all = std::span<const std::string_view>(views);
     const auto r =
         in_process_->eval_now(check_, all.first(policies.size()), all.subspan(policies.size()));
-    // reply_integers, into the per-thread buffer.
     thread_local std::vector<std::int64_t> integers;
-    integers.clear();
-    if (r.type != resp::type::array) throw malformed_reply();
-    for (const auto& e : r.elements) {
-      if (e.type != resp::type::integer) throw malformed_reply();
-      integers.push_back(e.integer);
-    }
+    reply_integers(r, integers);
     return integers;
-  }
-
-  static error malformed_reply() {
-    return error(make_error_code(errc::unexpected_reply), "rate limit: malformed script reply");
   }
 
   std::vector<std::string> keys(std::string_view identity, std::span<const policy> policies) {
@@ -523,7 +512,16 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   }
 
   std::string batch_id() {
-    return id_prefix_ + std::to_string(seq_.fetch_add(1, std::memory_order_relaxed));
+    std::string id;
+    append_batch_id(id);
+    return id;
+  }
+
+  /// Appends a batch id unique to this limiter: its random prefix and a counter.
+  void append_batch_id(std::string& out) {
+    char buf[24];
+    const auto seq = seq_.fetch_add(1, std::memory_order_relaxed);
+    out.append(id_prefix_).append(buf, std::to_chars(buf, buf + sizeof buf, seq).ptr);
   }
 
   /// The shield's and breaker's clock: the engine's for an engine store (tests move it), else

@@ -18,6 +18,8 @@ namespace redkit::rate_limit {
 /// check.lua's reply as integers. Throws redkit::error(errc::unexpected_reply) when it is not
 /// an array of integers.
 std::vector<std::int64_t> reply_integers(const resp::reply& r);
+/// The same into `out` (cleared first), for callers that reuse a buffer.
+void reply_integers(const resp::reply& r, std::vector<std::int64_t>& out);
 
 /// The decision for `policies` from one request's part of check.lua's reply (1 + 4 ×
 /// policies integers). Throws redkit::error(errc::unexpected_reply) for another size.

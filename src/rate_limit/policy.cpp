@@ -80,12 +80,11 @@ std::optional<problem> check(const policy& p) {
     return problem{"burst", "burst must be at most " + std::to_string(max_units)};
   }
   if (p.cost < 1) return problem{"cost", "cost must be at least 1"};
-  const bool by_burst = p.algo == algorithm::gcra && p.burst != 0;
-  const auto capacity = by_burst ? p.burst : p.limit;
-  if (p.cost > capacity) {
+  if (p.cost > capacity(p)) {
+    const bool by_burst = p.algo == algorithm::gcra && p.burst != 0;
     return problem{"cost", "cost must be at most the capacity (" +
                                std::string(by_burst ? "burst " : "limit ") +
-                               std::to_string(capacity) + ")"};
+                               std::to_string(capacity(p)) + ")"};
   }
   return std::nullopt;
 }
