@@ -21,3 +21,17 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # json_field NAME: a numeric field of the JSON line on stdin.
 json_field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
+
+# bench_check_redkit PATH WORKLOAD: fails unless PATH is a redkit binary with `bench WORKLOAD`.
+bench_check_redkit() {
+  [[ -x $1 ]] || { echo "build first: scripts/run --help (or pass --redkit PATH)" >&2; exit 1; }
+  "$1" bench --help | grep -q "$2" ||
+    { echo "$1 has no 'bench $2' workload (rebuild, or pass --skip-redkit)" >&2; exit 1; }
+}
+
+# bench_build_reference DIR: installs the reference's packages when missing (npm ci) and
+# compiles its TypeScript.
+bench_build_reference() {
+  [[ -d $1/node_modules ]] || (cd "$1" && npm ci --no-audit --no-fund >&2)
+  "$1/node_modules/.bin/tsc" -p "$1"
+}

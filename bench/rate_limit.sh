@@ -18,6 +18,7 @@
 # and npm; runs `npm ci` in bench/reference when its node_modules is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+source "$root/bench/lib.sh"
 runs=5
 ops=200000
 keys=10000
@@ -39,18 +40,14 @@ algorithms=(sliding_log sliding_window gcra fixed_window)
 if ((skip_redkit)); then
   algorithms=()
 else
-  [[ -x $redkit ]] || { echo "build first: scripts/run --help (or pass --redkit PATH)" >&2; exit 1; }
-  "$redkit" bench --help | grep -q ratelimit ||
-    { echo "$redkit has no 'bench ratelimit' workload (rebuild, or pass --skip-redkit)" >&2; exit 1; }
+  bench_check_redkit "$redkit" ratelimit
 fi
 
 ref="$root/bench/reference"
-[[ -d $ref/node_modules ]] || (cd "$ref" && npm ci --no-audit --no-fund >&2)
-"$ref/node_modules/.bin/tsc" -p "$ref"
+bench_build_reference "$ref"
 # The reference's Lua script, exactly as its template literal holds it.
 lua=$'\n'$(sed -n '/^const rateLimitScript = `$/,/^`;$/p' "$ref/rate_limiter.ts" | sed '1d;$d')$'\n'
 
-source "$root/bench/lib.sh"
 bench_start_redis
 rcli() { redis-cli -p "$port" "$@"; }
 

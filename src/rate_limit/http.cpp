@@ -3,6 +3,8 @@
 #include <redkit/error.hpp>
 #include <redkit/rate_limit_http.hpp>
 
+#include "http_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -17,13 +19,8 @@ namespace ip = asio::ip;
   throw error(make_error_code(errc::invalid_argument), what);
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
+using detail::is_blank;
+using detail::trim;
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

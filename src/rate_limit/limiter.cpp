@@ -10,10 +10,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <fmt/core.h>
 
+#include "blocking.hpp"
 #include "completion.hpp"
 
 #include <charconv>
@@ -690,26 +690,10 @@ asio::awaitable<decision> limiter::async_check(std::string_view identity,
   return impl_->check(identity, policies, cost);
 }
 
-namespace {
-/// Runs `make()`'s awaitable on the store's executor and waits for it.
-template <typename T, typename Make>
-T run_blocking(store& s, const char* what, Make make) {
-  const auto ex = s.get_executor();
-  if (const auto* io = ex.target<asio::io_context::executor_type>();
-      io && io->running_in_this_thread()) {
-    throw error(make_error_code(errc::invalid_argument),
-                fmt::format("rate limit: blocking {} called on the store's I/O thread; co_await "
-                            "the async_ twin",
-                            what));
-  }
-  return asio::co_spawn(ex, make(), asio::use_future).get();
-}
-}  // namespace
-
 decision limiter::check(std::string_view identity, std::span<const policy> policies,
                         std::uint64_t cost) {
-  return run_blocking<decision>(*impl_->store_, "check",
-                                [&] { return impl_->check(identity, policies, cost); });
+  return detail::run_blocking<decision>(*impl_->store_, "rate limit", "check",
+                                        [&] { return impl_->check(identity, policies, cost); });
 }
 
 asio::awaitable<void> limiter::async_reset(std::string_view identity,
@@ -718,7 +702,8 @@ asio::awaitable<void> limiter::async_reset(std::string_view identity,
 }
 
 void limiter::reset(std::string_view identity, std::span<const policy> policies) {
-  run_blocking<void>(*impl_->store_, "reset", [&] { return impl_->reset(identity, policies); });
+  detail::run_blocking<void>(*impl_->store_, "rate limit", "reset",
+                             [&] { return impl_->reset(identity, policies); });
 }
 
 std::string limiter::key(std::string_view identity, const policy& p) const {
