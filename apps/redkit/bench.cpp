@@ -1,6 +1,7 @@
 // `redkit bench`: closed-loop load generators. C coroutines each issue one request, wait for
 // its reply, and issue the next, so exactly C requests are in flight; the store pipelines them.
 // Prints one JSON line per run (--json) or a readable summary.
+#include "bench.hpp"
 #include "commands.hpp"
 
 #include <redkit/rate_limiter.hpp>
@@ -27,24 +28,6 @@
 namespace redkit::cli {
 namespace {
 
-namespace asio = boost::asio;
-using bench_clock = std::chrono::steady_clock;
-
-struct bench_options {
-  std::string workload;
-  std::string url = "redis://127.0.0.1:6379";
-  std::uint64_t ops = 100000;
-  std::uint64_t keys = 10000;
-  unsigned concurrency = 64;
-  std::size_t value_size = 16;
-  int timeout_ms = 5000;
-  bool json = false;
-  // ratelimit
-  std::string algorithm = "sliding_log";
-  std::uint64_t limit = 60;
-  std::uint64_t window_ms = 60000;
-};
-
 /// One EVALSHA of an embedded script.
 struct eval_call {
   const script* code;
@@ -65,6 +48,8 @@ struct workload {
   std::function<command_maker(const bench_options&)> make;
   /// Commands run once before timing starts (e.g. to fill the keys a GET reads).
   std::function<std::vector<command>(const bench_options&)> prepare;
+  /// A workload with phases of its own, run instead of `make`'s closed loop.
+  int (*run)(const bench_options&) = nullptr;
 };
 
 /// The bench's key names, made once so that formatting is not what gets measured.
@@ -125,6 +110,9 @@ const std::map<std::string, workload>& workloads() {
           };
         },
         nullptr}},
+      {"sessions",
+       {"session::store: --users users log in on 1-7 devices each, then --ops validations", nullptr,
+        nullptr, run_sessions_bench}},
       {"zadd",
        {"ZADD then ZREVRANK (one pipeline) of a player among --keys on one board",
         [](const bench_options& o) {
@@ -156,20 +144,10 @@ const std::map<std::string, workload>& workloads() {
   return all;
 }
 
-struct result {
-  double seconds = 0;
-  std::uint64_t errors = 0;
+struct result : phase_result {
   std::uint64_t allowed = 0;
   std::uint64_t denied = 0;
-  std::vector<std::uint32_t> latencies_ns;
 };
-
-std::uint64_t percentile_us(std::vector<std::uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
-  return v[idx] / 1000;
-}
 
 result run_closed_loop(const bench_options& o, const command_maker& make) {
   asio::io_context ioc(1);
@@ -177,13 +155,6 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
   so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
   so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
   auto s = store::open(ioc.get_executor(), o.url, so);
-  result res;
-  res.latencies_ns.resize(o.ops);
-  std::uint64_t next = 0;
-  std::uint64_t errors = 0;
-  bench_clock::time_point start;
-  std::exception_ptr setup_error;
-
   // ratelimit: the limiter (store failures count as errors, not as decisions) and its inputs.
   std::unique_ptr<rate_limit::limiter> limiter;
   std::vector<rate_limit::policy> policies;
@@ -206,18 +177,28 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
     for (std::uint64_t i = 0; i < o.keys; ++i) identities.push_back(fmt::format("bench:{}", i));
   }
 
-  auto worker = [&]() -> asio::awaitable<void> {
-    for (;;) {
-      const auto i = next++;
-      if (i >= o.ops) co_return;
-      auto op = make(i);
-      const auto t0 = bench_clock::now();
-      try {
+  drive(ioc, [&]() -> asio::awaitable<void> {
+    co_await s->async_exec(command{"PING"});  // connected before the clock starts
+    if (auto it = workloads().find(o.workload); it->second.prepare) {
+      auto fill = it->second.prepare(o);
+      for (std::size_t i = 0; i < fill.size(); i += 1000) {
+        std::vector<command> chunk(
+            fill.begin() + static_cast<std::ptrdiff_t>(i),
+            fill.begin() + static_cast<std::ptrdiff_t>(std::min(fill.size(), i + 1000)));
+        co_await s->async_pipeline(std::move(chunk));
+      }
+    }
+  }());
+
+  result res;
+  static_cast<phase_result&>(res) =
+      closed_loop(ioc, o.concurrency, o.ops, [&](std::uint64_t i) -> asio::awaitable<void> {
+        auto op = make(i);
         if (auto* cmd = std::get_if<command>(&op)) {
           co_await s->async_exec(std::move(*cmd));
         } else if (auto* cmds = std::get_if<std::vector<command>>(&op)) {
           for (const auto& r : co_await s->async_pipeline(std::move(*cmds))) {
-            if (r.is_error()) ++errors;
+            if (r.is_error()) throw error(make_error_code(errc::server_error), r.string);
           }
         } else if (auto* call = std::get_if<eval_call>(&op)) {
           co_await s->async_eval(*call->code, std::move(call->keys), std::move(call->args));
@@ -225,48 +206,13 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
           const auto d =
               co_await limiter->async_check(identities[std::get<rate_check>(op).id], policies);
           if (d.source != rate_limit::decision_source::store) {
-            ++errors;
-          } else {
-            ++(d.allowed ? res.allowed : res.denied);
+            throw error(make_error_code(errc::timeout), "decided without the store");
           }
+          ++(d.allowed ? res.allowed : res.denied);
         }
-      } catch (const std::exception&) {
-        ++errors;
-      }
-      res.latencies_ns[i] = static_cast<std::uint32_t>(std::min<std::int64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(bench_clock::now() - t0).count(),
-          UINT32_MAX));
-    }
-  };
-  auto main = [&]() -> asio::awaitable<void> {
-    try {
-      co_await s->async_exec(command{"PING"});  // connected before the clock starts
-      if (auto it = workloads().find(o.workload); it->second.prepare) {
-        auto fill = it->second.prepare(o);
-        for (std::size_t i = 0; i < fill.size(); i += 1000) {
-          std::vector<command> chunk(
-              fill.begin() + static_cast<std::ptrdiff_t>(i),
-              fill.begin() + static_cast<std::ptrdiff_t>(std::min(fill.size(), i + 1000)));
-          co_await s->async_pipeline(std::move(chunk));
-        }
-      }
-    } catch (...) {
-      setup_error = std::current_exception();
-      co_return;
-    }
-    start = bench_clock::now();
-    for (unsigned c = 0; c < o.concurrency; ++c) asio::co_spawn(ioc, worker(), asio::detached);
-  };
-  asio::co_spawn(ioc, main(), asio::detached);
-  // run() returns when every worker has finished (the store's own work is only the connection).
-  auto done = [&] { return next >= o.ops + o.concurrency; };
-  while (!done() && !setup_error) ioc.run_one();
-  const auto end = bench_clock::now();
-  if (setup_error) std::rethrow_exception(setup_error);
+      });
   s->close();
   ioc.run_for(std::chrono::milliseconds(100));
-  res.seconds = std::chrono::duration<double>(end - start).count();
-  res.errors = errors;
   return res;
 }
 
@@ -309,9 +255,13 @@ runner add_bench(CLI::App& app) {
   app.add_option("--window-ms", o->window_ms, "ratelimit: window in ms")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--users", o->users, "sessions: users (1-7 devices each)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--json", o->json, "Print one JSON line");
   return [o] {
     const auto& w = workloads().at(o->workload);
+    if (w.run) return w.run(*o);
     auto r = run_closed_loop(*o, w.make(*o));
     const double ops_per_s = r.seconds > 0 ? static_cast<double>(o->ops) / r.seconds : 0;
     const auto p50 = percentile_us(r.latencies_ns, 0.50);
