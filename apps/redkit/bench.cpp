@@ -64,14 +64,6 @@ std::shared_ptr<const std::vector<std::string>> key_names(std::string_view workl
   return v;
 }
 
-/// A stride near keys × 0.618 that is coprime with `keys`, so i × stride mod keys visits
-/// every id once per `keys` operations.
-std::uint64_t coprime_stride(std::uint64_t keys) {
-  auto stride = std::max<std::uint64_t>(1, keys * 618 / 1000);
-  while (std::gcd(stride, keys) != 1) ++stride;
-  return stride;
-}
-
 const std::map<std::string, workload>& workloads() {
   static const std::map<std::string, workload> all{
       {"ping",
@@ -113,6 +105,9 @@ const std::map<std::string, workload>& workloads() {
       {"sessions",
        {"session::store: --users users log in on 1-7 devices each, then --ops validations", nullptr,
         nullptr, run_sessions_bench}},
+      {"leaderboard",
+       {"leaderboard::board: --ops updates of --players players, then --reads top, around, page",
+        nullptr, nullptr, run_leaderboard_bench}},
       {"zadd",
        {"ZADD then ZREVRANK (one pipeline) of a player among --keys on one board",
         [](const bench_options& o) {
@@ -256,6 +251,12 @@ runner add_bench(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--users", o->users, "sessions: users (1-7 devices each)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--players", o->players, "leaderboard: players on the board")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--reads", o->reads, "leaderboard: reads in each read phase")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--json", o->json, "Print one JSON line");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,18 @@ struct bench_options {
   std::uint64_t window_ms = 60000;
   // sessions
   std::uint64_t users = 1250;
+  // leaderboard
+  std::uint64_t players = 10000;
+  std::uint64_t reads = 10000;
 };
+
+/// A stride near keys × 0.618 that is coprime with `keys`, so i × stride mod keys visits
+/// every id once per `keys` operations.
+inline std::uint64_t coprime_stride(std::uint64_t keys) {
+  auto stride = std::max<std::uint64_t>(1, keys * 618 / 1000);
+  while (std::gcd(stride, keys) != 1) ++stride;
+  return stride;
+}
 
 /// One closed-loop run: its wall time, failed operations, and each operation's latency.
 struct phase_result {
@@ -97,5 +109,8 @@ inline void drive(asio::io_context& ioc, asio::awaitable<void> task) {
 
 /// `redkit bench sessions`: the login phase, then the validate phase (bench_sessions.cpp).
 int run_sessions_bench(const bench_options& o);
+/// `redkit bench leaderboard`: the update phase, then the top, around and page read phases
+/// (bench_leaderboard.cpp).
+int run_leaderboard_bench(const bench_options& o);
 
 }  // namespace redkit::cli

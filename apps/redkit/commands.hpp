@@ -14,5 +14,7 @@ using runner = std::function<int()>;
 runner add_ping(CLI::App& app);
 /// `redkit bench WORKLOAD --store URL ...`: load generators printing one JSON line per run.
 runner add_bench(CLI::App& app);
+/// `redkit leaderboard top|rank|count NAME ...`: operators' reads of a leaderboard.
+runner add_leaderboard(CLI::App& app);
 
 }  // namespace redkit::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   };
   add(redkit::cli::add_ping, "ping", "Check that a store answers, and how fast");
   add(redkit::cli::add_bench, "bench", "Run a workload against a store and print its figures");
+  add(redkit::cli::add_leaderboard, "leaderboard", "Read a leaderboard (operators)");
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,39 @@
+-- Reads entries of one period's board with their info: by rank (top, page) or around a player.
+-- Atomicity: one script: entries, info and total are one snapshot.
+-- KEYS[1]   the board's base name
+-- ARGV[1]   mode: r (by rank) | a (around a player)
+-- ARGV[2]   period code (all | d | w | m)   ARGV[3] day number ('': today by the store's clock)
+-- ARGV[4]   week start   ARGV[5] order: d | a   ARGV[6] tie-break: m | e
+-- ARGV[7]   r: first rank (0-based)   a: player id
+-- ARGV[8]   r: count      a: range (entries on each side)
+-- ARGV[9]   a: fill a window cut by an end of the board from the other side (1 | 0)
+-- Reply     {total, first rank (0-based), {member, score, ...}, {info, ...}} (members carry
+--           the 16-digit prefix under the earliest tie-break); around an absent player:
+--           {total, -1}
+-- Cost      O(log n + m), m entries returned.
+-- #include leaderboard/lib/board.lua
+
+local base, mode = KEYS[1], ARGV[1]
+local day = tonumber(ARGV[3])
+if not day and ARGV[2] ~= 'all' then day = day_now() end
+local keys = board_keys(base, (period_of(ARGV[2], day, tonumber(ARGV[4]))))
+local desc, tie = ARGV[5] == 'd', ARGV[6]
+local total = redis.call('ZCARD', keys.scores)
+
+local start, stop
+if mode == 'r' then
+  start = tonumber(ARGV[7])
+  stop = start + tonumber(ARGV[8]) - 1
+else
+  local rank = rank_of(keys, desc, member_of(keys, tie, ARGV[7]))
+  if not rank then return {total, -1} end
+  local span = tonumber(ARGV[8])
+  start, stop = rank - span, rank + span
+  if ARGV[9] == '1' then
+    if start < 0 then start, stop = 0, stop - start end
+    if stop > total - 1 then start, stop = math.max(0, start - (stop - total + 1)), total - 1 end
+  end
+  start = math.max(0, start)
+end
+local rows, info = range(keys, desc, tie, start, stop)
+return {total, start, rows, info}

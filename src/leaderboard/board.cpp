@@ -1,0 +1,467 @@
+// Leaderboards on a store (see leaderboard.hpp): arguments for the scripts under
+// scripts/leaderboard/, and their replies turned into entries.
+#include <redkit/leaderboard.hpp>
+
+#include <fmt/core.h>
+#include <boost/json.hpp>
+
+#include "blocking.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace redkit::leaderboard {
+
+namespace json = boost::json;
+
+namespace {
+
+error invalid(std::string_view what) {
+  return error(make_error_code(errc::invalid_argument), fmt::format("leaderboard: {}", what));
+}
+
+error unexpected(std::string_view what) {
+  return error(make_error_code(errc::unexpected_reply), fmt::format("leaderboard: {}", what));
+}
+
+std::string_view code_of(period p) {
+  switch (p) {
+    case period::daily:
+      return "d";
+    case period::weekly:
+      return "w";
+    case period::monthly:
+      return "m";
+    case period::all_time:
+      break;
+  }
+  return "all";
+}
+
+std::string number(std::int64_t n) {
+  char buf[24];
+  return {buf, std::to_chars(buf, buf + sizeof buf, n).ptr};
+}
+
+/// Shortest text that reads back as exactly `d`.
+std::string exact(double d) {
+  char buf[32];
+  return {buf, std::to_chars(buf, buf + sizeof buf, d).ptr};
+}
+
+void check_player_id(std::string_view id) {
+  if (id.empty() || id.size() > 256) throw invalid("player id must be 1 to 256 bytes");
+}
+
+void check_finite(double d) {
+  if (!std::isfinite(d)) throw invalid("score must be a finite number (not NaN or infinite)");
+}
+
+std::string info_json(const player& p) {
+  json::object o{{"name", p.name}};
+  if (!p.avatar.empty()) o["avatar"] = p.avatar;
+  return json::serialize(o);
+}
+
+/// The player `id` from its stored info (the reference's default name when there is none).
+player player_of(std::string id, std::string_view info) {
+  player p;
+  p.id = std::move(id);
+  json::error_code ec;
+  // Names are bytes: info_json() writes them unchecked, so read them back the same way.
+  json::parse_options opts;
+  opts.allow_invalid_utf8 = true;
+  const auto v = json::parse(info, ec, {}, opts);
+  if (!ec && v.is_object()) {
+    const auto& o = v.get_object();
+    if (const auto* n = o.if_contains("name"); n && n->is_string()) p.name = n->get_string();
+    if (const auto* a = o.if_contains("avatar"); a && a->is_string()) p.avatar = a->get_string();
+  }
+  if (p.name.empty()) p.name = "Player " + p.id;
+  return p;
+}
+
+const std::vector<resp::reply>& array_of(const resp::reply& r) {
+  if (!r.is_aggregate()) throw unexpected("unexpected reply from a leaderboard script");
+  return r.elements;
+}
+
+std::int64_t integer_of(const resp::reply& r) {
+  if (r.type != resp::type::integer) throw unexpected("unexpected reply from a leaderboard script");
+  return r.integer;
+}
+
+const std::string& string_of(const resp::reply& r) {
+  if (!r.is_string()) throw unexpected("unexpected reply from a leaderboard script");
+  return r.string;
+}
+
+double double_of(const resp::reply& r) {
+  const auto& s = string_of(r);
+  double d = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || end != s.data() + s.size()) throw unexpected("malformed score");
+  return d;
+}
+
+/// Entries from range.lua's reply {total, first, {member, score, ...}, {info, ...}}.
+std::vector<entry> entries_of(const std::vector<resp::reply>& e, tie_break tie) {
+  if (e.size() != 4) throw unexpected("unexpected reply from leaderboard/range");
+  const auto first = static_cast<std::uint64_t>(integer_of(e[1]));
+  const auto& rows = array_of(e[2]);
+  const auto& info = array_of(e[3]);
+  if (rows.size() != 2 * info.size()) throw unexpected("unexpected reply from leaderboard/range");
+  const std::size_t skip = tie == tie_break::earliest ? 16 : 0;  // the sequence prefix
+  std::vector<entry> out;
+  out.reserve(info.size());
+  for (std::size_t i = 0; i < info.size(); ++i) {
+    const auto& member = string_of(rows[2 * i]);
+    if (member.size() <= skip) throw unexpected("malformed member");
+    out.push_back(
+        entry{.rank = first + i + 1,
+              .player = player_of(member.substr(skip), info[i].is_null() ? "" : string_of(info[i])),
+              .score = double_of(rows[2 * i + 1])});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(period p) noexcept {
+  switch (p) {
+    case period::daily:
+      return "daily";
+    case period::weekly:
+      return "weekly";
+    case period::monthly:
+      return "monthly";
+    case period::all_time:
+      break;
+  }
+  return "all_time";
+}
+
+// -----------------------------------------------------------------------------------------------
+
+struct board::impl {
+  impl(std::shared_ptr<store> s, std::string name, options o)
+      : store_(std::move(s)),
+        name_(std::move(name)),
+        opts_(std::move(o)),
+        base_(fmt::format("{}:lb:{{{}}}", opts_.prefix, name_)),
+        update_(script::embedded("leaderboard/update")),
+        range_(script::embedded("leaderboard/range")),
+        rank_(script::embedded("leaderboard/rank")),
+        remove_(script::embedded("leaderboard/remove")) {
+    if (!store_) throw invalid("no store");
+    if (name_.empty() || name_.size() > 200 || name_.find_first_of("{}") != std::string::npos) {
+      throw invalid("board name must be 1 to 200 bytes without '{' or '}'");
+    }
+    if (opts_.periods.empty()) throw invalid("at least one period");
+    for (std::size_t i = 0; i < opts_.periods.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (opts_.periods[i] == opts_.periods[j]) throw invalid("a period is listed twice");
+      }
+    }
+    if (opts_.week_start > 6) throw invalid("week_start must be 0 (Sunday) to 6 (Saturday)");
+    if (opts_.retention.count() < 0) throw invalid("retention must not be negative");
+    if (opts_.max_per_call == 0) throw invalid("max_per_call must be at least 1");
+    if (opts_.timeout.count() <= 0) throw invalid("timeout must be positive");
+  }
+
+  std::string_view order_code() const { return opts_.order == order::descending ? "d" : "a"; }
+  std::string_view tie_code() const { return opts_.tie_break == tie_break::member ? "m" : "e"; }
+
+  /// The arguments that name one period's board: code, day, week start, order, tie-break.
+  void append_view(std::vector<std::string>& args, const view& v) const {
+    args.emplace_back(code_of(v.of.value_or(opts_.periods.front())));
+    args.push_back(v.day ? number(v.day->time_since_epoch().count()) : "");  // "": today
+    args.push_back(number(opts_.week_start));
+    args.emplace_back(order_code());
+    args.emplace_back(tie_code());
+  }
+
+  void check_count(std::size_t n, std::string_view what) const {
+    if (n == 0 || n > opts_.max_per_call) {
+      throw invalid(fmt::format("{} must be 1 to {}", what, opts_.max_per_call));
+    }
+  }
+
+  asio::awaitable<resp::reply> eval(const script& s, std::vector<std::string> args) {
+    std::vector<std::string> keys;  // (not a braced list: g++ 12 miscompiles it in co_await)
+    keys.push_back(base_);
+    co_return co_await store_->async_eval(s, std::move(keys), std::move(args),
+                                          request_options{opts_.timeout});
+  }
+
+  asio::awaitable<std::vector<update_result>> update(std::string_view id, double value,
+                                                     update_op op, std::string info,
+                                                     std::string new_info) {
+    check_player_id(id);
+    check_finite(value);
+    static constexpr std::string_view ops[] = {"set", "best", "incr", "decr"};
+    std::vector<std::string> args{std::string(id),
+                                  std::string(ops[static_cast<int>(op)]),
+                                  exact(value),
+                                  std::move(info),
+                                  std::move(new_info),
+                                  std::string(order_code()),
+                                  std::string(tie_code()),
+                                  number(static_cast<std::int64_t>(opts_.max_size)),
+                                  number(opts_.week_start),
+                                  number(opts_.retention.count())};
+    for (const auto p : opts_.periods) args.emplace_back(code_of(p));
+    resp::reply r;
+    try {
+      r = co_await eval(update_, std::move(args));
+    } catch (const error& e) {
+      // The script refuses a non-finite result before writing anything.
+      if (std::string_view(e.what()).find("not a finite number") != std::string_view::npos) {
+        throw invalid("the new score would not be a finite number");
+      }
+      throw;
+    }
+    const auto& e = array_of(r);
+    if (e.size() != 3 * opts_.periods.size()) {
+      throw unexpected("unexpected reply from leaderboard/update");
+    }
+    std::vector<update_result> out;
+    for (std::size_t i = 0; i < opts_.periods.size(); ++i) {
+      update_result u;
+      u.period = opts_.periods[i];
+      u.score = double_of(e[3 * i + 2]);
+      if (const auto rank = integer_of(e[3 * i]); rank > 0) u.rank = rank;
+      if (const auto prev = integer_of(e[3 * i + 1]); prev > 0) u.previous_rank = prev;
+      out.push_back(u);
+    }
+    co_return out;
+  }
+
+  asio::awaitable<std::vector<entry>> top(std::size_t n, view v) {
+    check_count(n, "n");
+    co_return (co_await by_rank(0, n, v)).entries;
+  }
+
+  asio::awaitable<page_result> page(std::uint64_t page, std::size_t size, view v) {
+    if (page == 0) throw invalid("page must be at least 1");
+    check_count(size, "page size");
+    if (page > (std::uint64_t{1} << 40) / size) throw invalid("page is too large");
+    co_return co_await by_rank((page - 1) * size, size, v);
+  }
+
+  asio::awaitable<page_result> by_rank(std::uint64_t first, std::size_t n, view v) {
+    std::vector<std::string> args{"r"};
+    append_view(args, v);
+    args.push_back(number(static_cast<std::int64_t>(first)));
+    args.push_back(number(static_cast<std::int64_t>(n)));
+    const auto r = co_await eval(range_, std::move(args));
+    const auto& e = array_of(r);
+    if (e.empty()) throw unexpected("unexpected reply from leaderboard/range");
+    co_return page_result{.entries = entries_of(e, opts_.tie_break),
+                          .total = static_cast<std::uint64_t>(integer_of(e[0]))};
+  }
+
+  asio::awaitable<std::vector<entry>> around(std::string_view id, std::size_t range, bool fill,
+                                             view v) {
+    check_player_id(id);
+    if (range > opts_.max_per_call / 2) {
+      throw invalid(fmt::format("range must be at most {}", opts_.max_per_call / 2));
+    }
+    std::vector<std::string> args{"a"};
+    append_view(args, v);
+    args.emplace_back(id);
+    args.push_back(number(static_cast<std::int64_t>(range)));
+    args.emplace_back(fill ? "1" : "0");
+    const auto r = co_await eval(range_, std::move(args));
+    const auto& e = array_of(r);
+    if (e.size() < 2) throw unexpected("unexpected reply from leaderboard/range");
+    if (integer_of(e[1]) < 0) co_return std::vector<entry>{};
+    co_return entries_of(e, opts_.tie_break);
+  }
+
+  asio::awaitable<std::vector<std::optional<rank_result>>> ranks(std::span<const std::string> ids,
+                                                                 view v) {
+    if (ids.size() > opts_.max_per_call) {
+      throw invalid(fmt::format("at most {} players per call", opts_.max_per_call));
+    }
+    for (const auto& id : ids) check_player_id(id);
+    std::vector<std::string> args;
+    append_view(args, v);
+    args.insert(args.end(), ids.begin(), ids.end());
+    const auto r = co_await eval(rank_, std::move(args));
+    const auto& e = array_of(r);
+    if (e.size() != 1 + 2 * ids.size()) throw unexpected("unexpected reply from leaderboard/rank");
+    const auto total = static_cast<std::uint64_t>(integer_of(e[0]));
+    std::vector<std::optional<rank_result>> out;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto rank = integer_of(e[1 + 2 * i]);
+      if (rank <= 0) {
+        out.emplace_back();
+        continue;
+      }
+      rank_result rr{.rank = static_cast<std::uint64_t>(rank),
+                     .score = double_of(e[2 + 2 * i]),
+                     .total = total};
+      if (total > 1) {
+        rr.percentile =
+            100.0 * static_cast<double>(total - rr.rank) / static_cast<double>(total - 1);
+      }
+      out.push_back(rr);
+    }
+    co_return out;
+  }
+
+  asio::awaitable<std::uint64_t> count(view v) {
+    std::vector<std::string> args;
+    append_view(args, v);
+    const auto r = co_await eval(rank_, std::move(args));
+    const auto& e = array_of(r);
+    if (e.size() != 1) throw unexpected("unexpected reply from leaderboard/rank");
+    co_return static_cast<std::uint64_t>(integer_of(e[0]));
+  }
+
+  asio::awaitable<bool> remove(std::string_view id) {
+    check_player_id(id);
+    std::vector<std::string> args{std::string(id), std::string(tie_code()),
+                                  number(opts_.week_start)};
+    for (const auto p : opts_.periods) args.emplace_back(code_of(p));
+    co_return integer_of(co_await eval(remove_, std::move(args))) > 0;
+  }
+
+  const std::shared_ptr<store> store_;
+  const std::string name_;
+  const options opts_;
+  const std::string base_;
+  const script& update_;
+  const script& range_;
+  const script& rank_;
+  const script& remove_;
+};
+
+// -----------------------------------------------------------------------------------------------
+
+board::board(std::shared_ptr<store> s, std::string name, options o)
+    : impl_(std::make_shared<impl>(std::move(s), std::move(name), std::move(o))) {}
+
+board::~board() = default;
+
+asio::awaitable<std::vector<update_result>> board::async_update(const player& p, double score,
+                                                                update_op op) {
+  return impl_->update(p.id, score, op, info_json(p), {});
+}
+
+asio::awaitable<std::vector<update_result>> board::async_increment(std::string_view player_id,
+                                                                   double delta) {
+  return impl_->update(
+      player_id, delta, update_op::incr, {},
+      info_json(player{.id = {}, .name = "Player " + std::string(player_id), .avatar = {}}));
+}
+
+asio::awaitable<std::vector<entry>> board::async_top(std::size_t n, view v) {
+  return impl_->top(n, v);
+}
+
+asio::awaitable<std::vector<entry>> board::async_around(std::string_view player_id,
+                                                        std::size_t range, bool fill, view v) {
+  return impl_->around(player_id, range, fill, v);
+}
+
+asio::awaitable<page_result> board::async_page(std::uint64_t page, std::size_t size, view v) {
+  return impl_->page(page, size, v);
+}
+
+asio::awaitable<std::optional<rank_result>> board::async_rank(std::string_view player_id, view v) {
+  const std::string ids[] = {std::string(player_id)};
+  co_return (co_await impl_->ranks(ids, v)).front();
+}
+
+asio::awaitable<std::vector<std::optional<rank_result>>> board::async_ranks(
+    std::span<const std::string> player_ids, view v) {
+  return impl_->ranks(player_ids, v);
+}
+
+asio::awaitable<std::uint64_t> board::async_count(view v) { return impl_->count(v); }
+
+asio::awaitable<bool> board::async_remove(std::string_view player_id) {
+  return impl_->remove(player_id);
+}
+
+namespace {
+template <typename T, typename Make>
+T blocking(store& s, std::string_view call, Make make) {
+  return detail::run_blocking<T>(s, "leaderboard", call, make);
+}
+}  // namespace
+
+std::vector<update_result> board::update(const player& p, double score, update_op op) {
+  return blocking<std::vector<update_result>>(*impl_->store_, "update",
+                                              [&] { return async_update(p, score, op); });
+}
+
+std::vector<update_result> board::increment(std::string_view player_id, double delta) {
+  return blocking<std::vector<update_result>>(*impl_->store_, "increment",
+                                              [&] { return async_increment(player_id, delta); });
+}
+
+std::vector<entry> board::top(std::size_t n, view v) {
+  return blocking<std::vector<entry>>(*impl_->store_, "top", [&] { return async_top(n, v); });
+}
+
+std::vector<entry> board::around(std::string_view player_id, std::size_t range, bool fill, view v) {
+  return blocking<std::vector<entry>>(*impl_->store_, "around",
+                                      [&] { return async_around(player_id, range, fill, v); });
+}
+
+page_result board::page(std::uint64_t page, std::size_t size, view v) {
+  return blocking<page_result>(*impl_->store_, "page", [&] { return async_page(page, size, v); });
+}
+
+std::optional<rank_result> board::rank(std::string_view player_id, view v) {
+  return blocking<std::optional<rank_result>>(*impl_->store_, "rank",
+                                              [&] { return async_rank(player_id, v); });
+}
+
+std::vector<std::optional<rank_result>> board::ranks(std::span<const std::string> player_ids,
+                                                     view v) {
+  return blocking<std::vector<std::optional<rank_result>>>(
+      *impl_->store_, "ranks", [&] { return async_ranks(player_ids, v); });
+}
+
+std::uint64_t board::count(view v) {
+  return blocking<std::uint64_t>(*impl_->store_, "count", [&] { return async_count(v); });
+}
+
+bool board::remove(std::string_view player_id) {
+  return blocking<bool>(*impl_->store_, "remove", [&] { return async_remove(player_id); });
+}
+
+std::string board::period_id(period p, std::chrono::sys_days day) const {
+  using namespace std::chrono;
+  switch (p) {
+    case period::all_time:
+      return "all";
+    case period::daily: {
+      const year_month_day d{day};
+      return fmt::format("d{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    }
+    case period::weekly: {
+      const auto wd = weekday{day}.c_encoding();
+      const year_month_day d{day - days{(wd + 7 - impl_->opts_.week_start) % 7}};
+      return fmt::format("w{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    }
+    case period::monthly: {
+      const year_month_day d{day};
+      return fmt::format("m{:04}-{:02}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()));
+    }
+  }
+  return "all";
+}
+
+std::string board::key(std::string_view id) const { return fmt::format("{}:{}", impl_->base_, id); }
+
+const options& board::config() const noexcept { return impl_->opts_; }
+
+}  // namespace redkit::leaderboard
