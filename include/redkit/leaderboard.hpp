@@ -3,16 +3,18 @@
 // descending or ascending order, two tie-breaks, a maximum size that never leaves orphans, and
 // periodic boards (all-time, daily, weekly, monthly) fed by one update.
 //
-// Storage: per board and period, a sorted set of scores and a hash of player info,
-// `<prefix>:lb:{<board>}:<period id>:scores` / `:info` (and `:seq` / `:members` for the
-// `earliest` tie-break); every key of a board shares the `{<board>}` hash tag. Period ids come
-// from the store's clock (UTC): `all`, `d2026-11-26`, `w2026-11-23` (the week's first day),
-// `m2026-11`. The scripts derive a period's keys from the board's base name.
+// Storage: per board and period, `<prefix>:lb:{<board>}:<period id>:scores`, a sorted set whose
+// members carry the player's info (player id, a NUL byte, then the info), and `:players`, a hash
+// from player id to its member; every key of a board shares the `{<board>}` hash tag. Period
+// ids come from the store's clock (UTC): `all`, `d2026-11-26`, `w2026-11-23` (the week's first
+// day), `m2026-11`. Keeping the info in the member lets top() and page() read entries with
+// their info by two plain commands in a MULTI/EXEC; updates and around() are scripts.
 //
 // Scores are doubles, stored exactly: integers are exact up to 2^53. NaN and infinities are
 // refused. The `earliest` tie-break does not touch the score: it prefixes each member with 16
-// hex digits of a per-board sequence number (the order in which players reached their score),
-// so every double keeps its exact value under both tie-breaks.
+// hex digits of a per-board sequence number (`<board>:seq`: the order in which players reached
+// their score; 2^53 - seq on descending boards), so every double keeps its exact value under
+// both tie-breaks. Player ids hold no NUL, so equal scores under `member` order by id bytes.
 //
 // Thread-safety: a board may be used from any number of threads and coroutines at once. Like
 // an Asio I/O object, it must outlive its calls in flight; string_view and reference arguments
@@ -87,9 +89,10 @@ struct options {
   std::chrono::milliseconds timeout{1000};
 };
 
-/// A player's display info (the reference's Player), stored beside the score.
+/// A player's display info (the reference's Player), stored with the score. Name and avatar
+/// are bytes (any content).
 struct player {
-  std::string id;  ///< 1-256 bytes
+  std::string id;  ///< 1-256 bytes, no NUL
   std::string name;
   std::string avatar;  ///< empty when none
 
@@ -188,7 +191,7 @@ class board {
   std::uint64_t count(view v = {});
   bool remove(std::string_view player_id);
 
-  /// The period id `v` reads on `day` (e.g. "all", "d2026-11-26", "w2026-11-23", "m2026-11").
+  /// The id of period `p` on `day` (e.g. "all", "d2026-11-26", "w2026-11-23", "m2026-11").
   std::string period_id(period p, std::chrono::sys_days day) const;
   /// The key prefix of the board's period `id`: `<prefix>:lb:{<name>}:<id>`.
   std::string key(std::string_view id) const;

@@ -1,4 +1,5 @@
--- Reads entries of one period's board with their info: by rank (top, page) or around a player.
+-- Reads entries of one period's board (members carry the info): by rank (top, page) or around
+-- a player.
 -- Atomicity: one script: entries, info and total are one snapshot.
 -- KEYS[1]   the board's base name
 -- ARGV[1]   mode: r (by rank) | a (around a player)
@@ -7,8 +8,7 @@
 -- ARGV[7]   r: first rank (0-based)   a: player id
 -- ARGV[8]   r: count      a: range (entries on each side)
 -- ARGV[9]   a: fill a window cut by an end of the board from the other side (1 | 0)
--- Reply     {total, first rank (0-based), {member, score, ...}, {info, ...}} (members carry
---           the 16-digit prefix under the earliest tie-break); around an absent player:
+-- Reply     {total, first rank (0-based), {member, score, ...}}; around an absent player:
 --           {total, -1}
 -- Cost      O(log n + m), m entries returned.
 -- #include leaderboard/lib/board.lua
@@ -25,7 +25,7 @@ if mode == 'r' then
   start = tonumber(ARGV[7])
   stop = start + tonumber(ARGV[8]) - 1
 else
-  local rank = rank_of(keys, desc, member_of(keys, tie, ARGV[7]))
+  local rank = rank_of(keys, desc, member_of(keys, ARGV[7]))
   if not rank then return {total, -1} end
   local span = tonumber(ARGV[8])
   start, stop = rank - span, rank + span
@@ -35,5 +35,6 @@ else
   end
   start = math.max(0, start)
 end
-local rows, info = range(keys, desc, tie, start, stop)
-return {total, start, rows, info}
+if stop < start then return {total, start, {}} end
+return {total, start,
+        redis.call(desc and 'ZREVRANGE' or 'ZRANGE', keys.scores, start, stop, 'WITHSCORES')}

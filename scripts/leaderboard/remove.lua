@@ -1,4 +1,4 @@
--- Removes a player (score and info) from the current board of each period.
+-- Removes a player (score, info and index entry) from the current board of each period.
 -- Atomicity: one script.
 -- KEYS[1]   the board's base name
 -- ARGV[1]   player id   ARGV[2] tie-break: m | e   ARGV[3] week start
@@ -15,9 +15,8 @@ end
 local removed = 0
 for i = 4, #ARGV do
   local keys = board_keys(base, (period_of(ARGV[i], day, tonumber(ARGV[3]))))
-  local member = member_of(keys, tie, player)
+  local member = member_of(keys, player)
   if member and redis.call('ZREM', keys.scores, member) == 1 then removed = removed + 1 end
-  redis.call('HDEL', keys.info, player)
-  if tie == 'e' then redis.call('HDEL', keys.members, player) end
+  redis.call('HDEL', keys.players, player)
 end
 return removed

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace redkit::engine {
@@ -308,7 +309,56 @@ std::vector<resp::reply> engine::execute_all(
   out.reserve(commands.size());
   std::lock_guard lock(mu_);
   memory_scope scope(st_.used_memory);
-  for (const auto& argv : commands) out.push_back(dispatch(st_, argv, resp3, false));
+  // The transaction being queued, if any: indices into `commands`. `aborted`: a command was
+  // refused while queued (unknown, wrong arity); as on Redis, EXEC then runs nothing.
+  std::optional<std::vector<std::size_t>> queued;
+  bool aborted = false;
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const auto& argv = commands[i];
+    const auto name = argv.empty() ? std::string_view() : argv[0];
+    if (iequals(name, "multi") && argv.size() == 1) {
+      if (queued) {
+        out.push_back(resp::reply::make_error("ERR MULTI calls can not be nested"));
+      } else {
+        queued.emplace();
+        out.push_back(resp::reply::make_simple("OK"));
+      }
+    } else if (iequals(name, "exec") && argv.size() == 1) {
+      if (!queued) {
+        out.push_back(resp::reply::make_error("ERR EXEC without MULTI"));
+        continue;
+      }
+      if (aborted) {
+        out.push_back(
+            resp::reply::make_error("EXECABORT Transaction discarded because of previous errors."));
+      } else {
+        std::vector<resp::reply> replies;
+        for (const auto j : *queued) replies.push_back(dispatch(st_, commands[j], resp3, false));
+        out.push_back(resp::reply::make_array(std::move(replies)));
+      }
+      queued.reset();
+      aborted = false;
+    } else if (iequals(name, "discard") && argv.size() == 1) {
+      out.push_back(queued ? resp::reply::make_simple("OK")
+                           : resp::reply::make_error("ERR DISCARD without MULTI"));
+      queued.reset();
+      aborted = false;
+    } else if (queued) {
+      const command_spec* spec = argv.empty() ? nullptr : find_command(name);
+      const auto argc = static_cast<int>(argv.size());
+      if (spec == nullptr || (spec->arity > 0 && argc != spec->arity) ||
+          (spec->arity < 0 && argc < -spec->arity)) {
+        // Refused when queued, as Redis does: dispatch() answers these errors without running.
+        out.push_back(dispatch(st_, argv, resp3, false));
+        aborted = true;
+        continue;
+      }
+      queued->push_back(i);
+      out.push_back(resp::reply::make_simple("QUEUED"));
+    } else {
+      out.push_back(dispatch(st_, argv, resp3, false));
+    }
+  }
   return out;
 }
 

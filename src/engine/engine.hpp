@@ -215,7 +215,11 @@ class engine {
 
   /// Runs one command atomically and returns its reply (RESP3 or RESP2 shapes).
   resp::reply execute(std::span<const std::string_view> argv, bool resp3 = true);
-  /// Runs several commands atomically (nothing interleaves), one reply each.
+  /// Runs several commands atomically (nothing interleaves), one reply each. MULTI ... EXEC
+  /// (or DISCARD) inside them behaves as on a Redis connection: the commands between reply
+  /// QUEUED and EXEC replies with their replies; an unknown command or a wrong arity is refused
+  /// when queued and EXEC then answers EXECABORT, applying nothing; a MULTI left open at the
+  /// end is discarded (the engine has no connection to keep it on).
   std::vector<resp::reply> execute_all(std::span<const std::vector<std::string_view>> commands,
                                        bool resp3 = true);
 

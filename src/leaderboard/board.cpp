@@ -3,7 +3,6 @@
 #include <redkit/leaderboard.hpp>
 
 #include <fmt/core.h>
-#include <boost/json.hpp>
 
 #include "blocking.hpp"
 
@@ -11,8 +10,6 @@
 #include <cmath>
 
 namespace redkit::leaderboard {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -50,33 +47,40 @@ std::string exact(double d) {
 }
 
 void check_player_id(std::string_view id) {
-  if (id.empty() || id.size() > 256) throw invalid("player id must be 1 to 256 bytes");
+  if (id.empty() || id.size() > 256 || id.find('\0') != std::string_view::npos) {
+    throw invalid("player id must be 1 to 256 bytes, without NUL");
+  }
 }
 
 void check_finite(double d) {
   if (!std::isfinite(d)) throw invalid("score must be a finite number (not NaN or infinite)");
 }
 
-std::string info_json(const player& p) {
-  json::object o{{"name", p.name}};
-  if (!p.avatar.empty()) o["avatar"] = p.avatar;
-  return json::serialize(o);
+/// A player's stored info: the name's length in decimal, ':', the name, then the avatar (bytes,
+/// parsed with no escaping; the scripts never look inside).
+std::string info_text(const player& p) {
+  std::string out = std::to_string(p.name.size());
+  out += ':';
+  out += p.name;
+  out += p.avatar;
+  return out;
 }
 
-/// The player `id` from its stored info (the reference's default name when there is none).
+/// The player `id` from its stored info (see info_text; the reference's default name when
+/// the name is empty).
 player player_of(std::string id, std::string_view info) {
   player p;
   p.id = std::move(id);
-  json::error_code ec;
-  // Names are bytes: info_json() writes them unchecked, so read them back the same way.
-  json::parse_options opts;
-  opts.allow_invalid_utf8 = true;
-  const auto v = json::parse(info, ec, {}, opts);
-  if (!ec && v.is_object()) {
-    const auto& o = v.get_object();
-    if (const auto* n = o.if_contains("name"); n && n->is_string()) p.name = n->get_string();
-    if (const auto* a = o.if_contains("avatar"); a && a->is_string()) p.avatar = a->get_string();
+  std::size_t len = 0;
+  const auto colon = info.find(':');
+  const auto [end, ec] =
+      std::from_chars(info.data(), info.data() + std::min(colon, info.size()), len);
+  if (colon == std::string_view::npos || ec != std::errc() || end != info.data() + colon ||
+      len > info.size() - colon - 1) {
+    throw unexpected("malformed player info");
   }
+  p.name = info.substr(colon + 1, len);
+  p.avatar = info.substr(colon + 1 + len);
   if (p.name.empty()) p.name = "Player " + p.id;
   return p;
 }
@@ -104,25 +108,56 @@ double double_of(const resp::reply& r) {
   return d;
 }
 
-/// Entries from range.lua's reply {total, first, {member, score, ...}, {info, ...}}.
-std::vector<entry> entries_of(const std::vector<resp::reply>& e, tie_break tie) {
-  if (e.size() != 4) throw unexpected("unexpected reply from leaderboard/range");
-  const auto first = static_cast<std::uint64_t>(integer_of(e[1]));
-  const auto& rows = array_of(e[2]);
-  const auto& info = array_of(e[3]);
-  if (rows.size() != 2 * info.size()) throw unexpected("unexpected reply from leaderboard/range");
+/// Entries from members and scores as Z[REV]RANGE ... WITHSCORES gives them: flat (RESP2, and
+/// in scripts) or as [member, score] pairs (RESP3). Members are [prefix] id NUL info.
+std::vector<entry> entries_of(const std::vector<resp::reply>& rows, std::uint64_t first,
+                              tie_break tie) {
   const std::size_t skip = tie == tie_break::earliest ? 16 : 0;  // the sequence prefix
+  const bool pairs = !rows.empty() && rows.front().is_aggregate();
+  const std::size_t n = pairs ? rows.size() : rows.size() / 2;
+  if (!pairs && rows.size() % 2 != 0) throw unexpected("malformed range reply");
   std::vector<entry> out;
-  out.reserve(info.size());
-  for (std::size_t i = 0; i < info.size(); ++i) {
-    const auto& member = string_of(rows[2 * i]);
-    if (member.size() <= skip) throw unexpected("malformed member");
-    out.push_back(
-        entry{.rank = first + i + 1,
-              .player = player_of(member.substr(skip), info[i].is_null() ? "" : string_of(info[i])),
-              .score = double_of(rows[2 * i + 1])});
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& m = pairs ? array_of(rows[i]).at(0) : rows[2 * i];
+    const auto& sc = pairs ? array_of(rows[i]).at(1) : rows[2 * i + 1];
+    const std::string_view member = string_of(m);
+    const auto nul = member.find('\0', skip);
+    if (member.size() < skip || nul == std::string_view::npos) {
+      throw unexpected("malformed member");
+    }
+    out.push_back(entry{
+        .rank = first + i + 1,
+        .player = player_of(std::string(member.substr(skip, nul - skip)), member.substr(nul + 1)),
+        .score = sc.type == resp::type::double_ ? sc.number : double_of(sc)});
   }
   return out;
+}
+
+/// The id of period `p` on `day` (as lib/board.lua names it).
+std::string period_id_of(period p, std::chrono::sys_days day, unsigned week_start) {
+  using namespace std::chrono;
+  switch (p) {
+    case period::all_time:
+      return "all";
+    case period::daily: {
+      const year_month_day d{day};
+      return fmt::format("d{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    }
+    case period::weekly: {
+      const auto wd = weekday{day}.c_encoding();
+      const year_month_day d{day - days{(wd + 7 - week_start) % 7}};
+      return fmt::format("w{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+    }
+    case period::monthly: {
+      const year_month_day d{day};
+      return fmt::format("m{:04}-{:02}", static_cast<int>(d.year()),
+                         static_cast<unsigned>(d.month()));
+    }
+  }
+  return "all";
 }
 
 }  // namespace
@@ -151,6 +186,7 @@ struct board::impl {
         base_(fmt::format("{}:lb:{{{}}}", opts_.prefix, name_)),
         update_(script::embedded("leaderboard/update")),
         range_(script::embedded("leaderboard/range")),
+        around_(script::embedded("leaderboard/around")),
         rank_(script::embedded("leaderboard/rank")),
         remove_(script::embedded("leaderboard/remove")) {
     if (!store_) throw invalid("no store");
@@ -249,16 +285,41 @@ struct board::impl {
     co_return co_await by_rank((page - 1) * size, size, v);
   }
 
+  /// Entries [first, first + n) with the total: on the all-time board or a given day, a
+  /// transaction of two plain commands; for "today" of a period, range.lua (the store's clock
+  /// names the period).
   asio::awaitable<page_result> by_rank(std::uint64_t first, std::size_t n, view v) {
+    if (const auto k = fixed_keys(v)) {
+      const auto& scores = k->first;
+      std::vector<command> cmds;
+      cmds.emplace_back("MULTI");
+      cmds.emplace_back("ZCARD", scores);
+      cmds.emplace_back(opts_.order == order::descending ? "ZREVRANGE" : "ZRANGE", scores,
+                        static_cast<std::int64_t>(first), static_cast<std::int64_t>(first + n - 1),
+                        "WITHSCORES");
+      cmds.emplace_back("EXEC");
+      const auto replies =
+          co_await store_->async_pipeline(std::move(cmds), request_options{opts_.timeout});
+      if (replies.size() != 4) throw unexpected("unexpected reply to MULTI/EXEC");
+      for (const auto& r : replies) {
+        if (r.is_error()) throw server_error(r.string, "EXEC");
+      }
+      const auto& e = array_of(replies[3]);
+      if (e.size() != 2) throw unexpected("unexpected reply to MULTI/EXEC");
+      co_return page_result{.entries = entries_of(array_of(e[1]), first, opts_.tie_break),
+                            .total = static_cast<std::uint64_t>(integer_of(e[0]))};
+    }
     std::vector<std::string> args{"r"};
     append_view(args, v);
     args.push_back(number(static_cast<std::int64_t>(first)));
     args.push_back(number(static_cast<std::int64_t>(n)));
     const auto r = co_await eval(range_, std::move(args));
     const auto& e = array_of(r);
-    if (e.empty()) throw unexpected("unexpected reply from leaderboard/range");
-    co_return page_result{.entries = entries_of(e, opts_.tie_break),
-                          .total = static_cast<std::uint64_t>(integer_of(e[0]))};
+    if (e.size() != 3) throw unexpected("unexpected reply from leaderboard/range");
+    co_return page_result{
+        .entries = entries_of(array_of(e[2]), static_cast<std::uint64_t>(integer_of(e[1])),
+                              opts_.tie_break),
+        .total = static_cast<std::uint64_t>(integer_of(e[0]))};
   }
 
   asio::awaitable<std::vector<entry>> around(std::string_view id, std::size_t range, bool fill,
@@ -267,16 +328,38 @@ struct board::impl {
     if (range > opts_.max_per_call / 2) {
       throw invalid(fmt::format("range must be at most {}", opts_.max_per_call / 2));
     }
-    std::vector<std::string> args{"a"};
-    append_view(args, v);
-    args.emplace_back(id);
-    args.push_back(number(static_cast<std::int64_t>(range)));
-    args.emplace_back(fill ? "1" : "0");
-    const auto r = co_await eval(range_, std::move(args));
+    resp::reply r;
+    if (const auto k = fixed_keys(v)) {
+      // The period is known here: around.lua on the board's declared keys.
+      std::vector<std::string> keys{k->first, k->second};
+      std::vector<std::string> args{std::string(id), number(static_cast<std::int64_t>(range)),
+                                    fill ? "1" : "0", std::string(order_code())};
+      r = co_await store_->async_eval(around_, std::move(keys), std::move(args),
+                                      request_options{opts_.timeout});
+    } else {
+      std::vector<std::string> args{"a"};
+      append_view(args, v);
+      args.emplace_back(id);
+      args.push_back(number(static_cast<std::int64_t>(range)));
+      args.emplace_back(fill ? "1" : "0");
+      r = co_await eval(range_, std::move(args));
+    }
     const auto& e = array_of(r);
-    if (e.size() < 2) throw unexpected("unexpected reply from leaderboard/range");
+    if (e.size() < 2) throw unexpected("unexpected reply from leaderboard/around");
     if (integer_of(e[1]) < 0) co_return std::vector<entry>{};
-    co_return entries_of(e, opts_.tie_break);
+    if (e.size() != 3) throw unexpected("unexpected reply from leaderboard/around");
+    co_return entries_of(array_of(e[2]), static_cast<std::uint64_t>(integer_of(e[1])),
+                         opts_.tie_break);
+  }
+
+  /// The scores and players keys `v` reads when the period is known without the store's
+  /// clock (the all-time board, or a given day); nothing for "today" of a period.
+  std::optional<std::pair<std::string, std::string>> fixed_keys(const view& v) const {
+    const auto p = v.of.value_or(opts_.periods.front());
+    if (p != period::all_time && !v.day) return std::nullopt;
+    const auto k = fmt::format(
+        "{}:{}", base_, period_id_of(p, v.day.value_or(std::chrono::sys_days{}), opts_.week_start));
+    return std::pair{k + ":scores", k + ":players"};
   }
 
   asio::awaitable<std::vector<std::optional<rank_result>>> ranks(std::span<const std::string> ids,
@@ -334,6 +417,7 @@ struct board::impl {
   const std::string base_;
   const script& update_;
   const script& range_;
+  const script& around_;
   const script& rank_;
   const script& remove_;
 };
@@ -347,14 +431,14 @@ board::~board() = default;
 
 asio::awaitable<std::vector<update_result>> board::async_update(const player& p, double score,
                                                                 update_op op) {
-  return impl_->update(p.id, score, op, info_json(p), {});
+  return impl_->update(p.id, score, op, info_text(p), {});
 }
 
 asio::awaitable<std::vector<update_result>> board::async_increment(std::string_view player_id,
                                                                    double delta) {
   return impl_->update(
       player_id, delta, update_op::incr, {},
-      info_json(player{.id = {}, .name = "Player " + std::string(player_id), .avatar = {}}));
+      info_text(player{.id = {}, .name = "Player " + std::string(player_id), .avatar = {}}));
 }
 
 asio::awaitable<std::vector<entry>> board::async_top(std::size_t n, view v) {
@@ -436,28 +520,7 @@ bool board::remove(std::string_view player_id) {
 }
 
 std::string board::period_id(period p, std::chrono::sys_days day) const {
-  using namespace std::chrono;
-  switch (p) {
-    case period::all_time:
-      return "all";
-    case period::daily: {
-      const year_month_day d{day};
-      return fmt::format("d{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    }
-    case period::weekly: {
-      const auto wd = weekday{day}.c_encoding();
-      const year_month_day d{day - days{(wd + 7 - impl_->opts_.week_start) % 7}};
-      return fmt::format("w{:04}-{:02}-{:02}", static_cast<int>(d.year()),
-                         static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-    }
-    case period::monthly: {
-      const year_month_day d{day};
-      return fmt::format("m{:04}-{:02}", static_cast<int>(d.year()),
-                         static_cast<unsigned>(d.month()));
-    }
-  }
-  return "all";
+  return period_id_of(p, day, impl_->opts_.week_start);
 }
 
 std::string board::key(std::string_view id) const { return fmt::format("{}:{}", impl_->base_, id); }

@@ -1,5 +1,6 @@
-// The memory:// store: its background expiry sweep, options, and the guard against blocking
-// calls on its own thread.
+// The memory:// store: its background expiry sweep, options, the guard against blocking
+// calls on its own thread, and MULTI ... EXEC inside one pipeline (against Redis too).
+#include "support/backends.hpp"
 #include "support/redis_server.hpp"
 #include "support/store_helpers.hpp"
 
@@ -12,7 +13,9 @@
 
 #include <chrono>
 #include <future>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 namespace redkit {
 namespace {
@@ -89,6 +92,144 @@ TEST(EngineStore, BlockingCallOnTheStoresOwnThreadIsRefused) {
   EXPECT_TRUE(refused);
   s->close();
 }
+
+// MULTI ... EXEC / DISCARD inside one pipeline (the leaderboard's reads use them): the engine
+// must answer as a Redis connection does, reply for reply.
+class EngineStoreTransactions : public test::backend_test {
+ protected:
+  std::vector<resp::reply> run(std::vector<command> cmds) {
+    return store_->pipeline(std::move(cmds));
+  }
+  static void expect_simple(const resp::reply& r, std::string_view text) {
+    EXPECT_EQ(r.type, resp::type::simple_string) << resp::to_display(r);
+    EXPECT_EQ(r.string, text) << resp::to_display(r);
+  }
+  /// An error of Redis's class `prefix` ("ERR", "EXECABORT"): the text's first word.
+  static void expect_error(const resp::reply& r, std::string_view prefix) {
+    EXPECT_TRUE(r.is_error()) << resp::to_display(r);
+    EXPECT_EQ(r.string.substr(0, prefix.size() + 1), std::string(prefix) + " ")
+        << resp::to_display(r);
+  }
+  /// GET `key` outside any transaction.
+  resp::reply get(std::string_view key) { return store_->exec(command{"GET", key}); }
+};
+
+TEST_P(EngineStoreTransactions, PipelinedMultiExecQueuesThenRunsInOrder) {
+  const auto rs = run({command{"MULTI"}, command{"SET", "k", "1"}, command{"INCR", "k"},
+                       command{"GET", "k"}, command{"EXEC"}});
+  ASSERT_EQ(rs.size(), 5u);
+  expect_simple(rs[0], "OK");
+  for (std::size_t i = 1; i <= 3; ++i) expect_simple(rs[i], "QUEUED");
+  ASSERT_EQ(rs[4].type, resp::type::array) << resp::to_display(rs[4]);
+  ASSERT_EQ(rs[4].elements.size(), 3u);
+  expect_simple(rs[4].elements[0], "OK");
+  EXPECT_EQ(rs[4].elements[1].type, resp::type::integer);
+  EXPECT_EQ(rs[4].elements[1].integer, 2);
+  EXPECT_EQ(rs[4].elements[2].type, resp::type::bulk_string);
+  EXPECT_EQ(rs[4].elements[2].string, "2");
+  EXPECT_EQ(get("k").string, "2");
+
+  // Commands around the transaction run at once, in order; an empty transaction is [].
+  const auto more = run({command{"INCR", "k"}, command{"MULTI"}, command{"EXEC"}, command{"MULTI"},
+                         command{"INCR", "k"}, command{"EXEC"}, command{"GET", "k"}});
+  ASSERT_EQ(more.size(), 7u);
+  EXPECT_EQ(more[0].integer, 3);
+  expect_simple(more[1], "OK");
+  ASSERT_EQ(more[2].type, resp::type::array) << resp::to_display(more[2]);
+  EXPECT_TRUE(more[2].elements.empty());
+  expect_simple(more[3], "OK");
+  expect_simple(more[4], "QUEUED");
+  ASSERT_EQ(more[5].type, resp::type::array) << resp::to_display(more[5]);
+  ASSERT_EQ(more[5].elements.size(), 1u);
+  EXPECT_EQ(more[5].elements[0].integer, 4);
+  EXPECT_EQ(more[6].string, "4");
+}
+
+TEST_P(EngineStoreTransactions, ExecWithoutMultiAndNestedMultiAreErrors) {
+  auto rs = run({command{"EXEC"}, command{"DISCARD"}, command{"SET", "k", "1"}});
+  ASSERT_EQ(rs.size(), 3u);
+  expect_error(rs[0], "ERR");  // EXEC without MULTI
+  expect_error(rs[1], "ERR");  // DISCARD without MULTI
+  expect_simple(rs[2], "OK");
+
+  // A nested MULTI is refused, and the open transaction goes on: EXEC runs what was queued.
+  rs = run({command{"MULTI"}, command{"INCR", "k"}, command{"MULTI"}, command{"INCR", "k"},
+            command{"EXEC"}, command{"EXEC"}});
+  ASSERT_EQ(rs.size(), 6u);
+  expect_simple(rs[0], "OK");
+  expect_simple(rs[1], "QUEUED");
+  expect_error(rs[2], "ERR");
+  expect_simple(rs[3], "QUEUED");
+  ASSERT_EQ(rs[4].type, resp::type::array) << resp::to_display(rs[4]);
+  ASSERT_EQ(rs[4].elements.size(), 2u);
+  EXPECT_EQ(rs[4].elements[0].integer, 2);
+  EXPECT_EQ(rs[4].elements[1].integer, 3);
+  expect_error(rs[5], "ERR");  // the transaction is over
+  EXPECT_EQ(get("k").string, "3");
+}
+
+TEST_P(EngineStoreTransactions, DiscardDropsTheQueuedCommands) {
+  store_->exec(command{"SET", "k", "1"});
+  const auto rs = run({command{"MULTI"}, command{"INCR", "k"}, command{"SET", "other", "x"},
+                       command{"DISCARD"}, command{"GET", "k"}, command{"EXEC"}});
+  ASSERT_EQ(rs.size(), 6u);
+  expect_simple(rs[0], "OK");
+  expect_simple(rs[1], "QUEUED");
+  expect_simple(rs[2], "QUEUED");
+  expect_simple(rs[3], "OK");
+  EXPECT_EQ(rs[4].type, resp::type::bulk_string);  // run at once: no transaction any more
+  EXPECT_EQ(rs[4].string, "1");
+  expect_error(rs[5], "ERR");  // EXEC without MULTI
+  EXPECT_EQ(get("k").string, "1");
+  EXPECT_EQ(store_->exec(command{"EXISTS", "other"}).integer, 0);
+}
+
+TEST_P(EngineStoreTransactions, ACommandRefusedWhileQueuedAbortsTheTransaction) {
+  store_->exec(command{"SET", "k", "1"});
+  // An unknown command and a wrong number of arguments are refused when queued; EXEC then
+  // runs nothing and answers EXECABORT.
+  const std::vector<command> bad[] = {{command{"NO-SUCH-COMMAND", "k"}}, {command{"GET"}}};
+  for (const auto& refused : bad) {
+    SCOPED_TRACE(refused.front().name());
+    std::vector<command> cmds{command{"MULTI"}, command{"INCR", "k"}};
+    cmds.insert(cmds.end(), refused.begin(), refused.end());
+    cmds.push_back(command{"INCR", "k"});
+    cmds.push_back(command{"EXEC"});
+    const auto rs = run(std::move(cmds));
+    ASSERT_EQ(rs.size(), 5u);
+    expect_simple(rs[0], "OK");
+    expect_simple(rs[1], "QUEUED");
+    expect_error(rs[2], "ERR");
+    expect_simple(rs[3], "QUEUED");
+    expect_error(rs[4], "EXECABORT");
+    EXPECT_EQ(get("k").string, "1");
+  }
+}
+
+TEST_P(EngineStoreTransactions, PipelineEndingInsideMultiAppliesNothing) {
+  store_->exec(command{"SET", "k", "1"});
+  // Redis keeps a connection in MULTI after such a pipeline (its next requests, anyone's on a
+  // shared connection, would be queued), so this case is the engine's only: it has no
+  // connection to keep the transaction on, and discards it.
+  if (store_->engine()) {
+    const auto rs = run({command{"MULTI"}, command{"INCR", "k"}, command{"SET", "other", "x"}});
+    ASSERT_EQ(rs.size(), 3u);
+    expect_simple(rs[0], "OK");
+    expect_simple(rs[1], "QUEUED");
+    expect_simple(rs[2], "QUEUED");
+    EXPECT_EQ(get("k").string, "1");
+    EXPECT_EQ(store_->exec(command{"EXISTS", "other"}).integer, 0);
+    // The next pipeline starts outside any transaction.
+    const auto next = run({command{"INCR", "k"}, command{"EXEC"}});
+    ASSERT_EQ(next.size(), 2u);
+    EXPECT_EQ(next[0].integer, 2);
+    expect_error(next[1], "ERR");
+  }
+  // On both: the store still answers plainly.
+  EXPECT_EQ(store_->exec(command{"INCR", "k"}).integer, store_->engine() ? 3 : 2);
+}
+
+REDKIT_ALL_BACKENDS(EngineStoreTransactions);
 
 }  // namespace
 }  // namespace redkit

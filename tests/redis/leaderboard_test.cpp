@@ -1,8 +1,9 @@
 // The leaderboard on every backend: ranks under concurrent updates from coroutines, threads and a
 // second store handle, every update's rank against a model of the board, the maximum size with
-// no orphaned info, the four update ops, both orders and tie-breaks, exact doubles, reads
-// (top, page, around, ranks, count, remove, percentiles, info), periodic boards with their
-// rollovers and retention on the engine's clock, and input checks.
+// no orphans (each `:players` entry names its member in `:scores`, and the reverse), the four
+// update ops, both orders and tie-breaks, info-only updates that keep the place, exact doubles,
+// reads (top, page, around, ranks, count, remove, percentiles, binary-safe info), periodic
+// boards with their rollovers and retention on the engine's clock, and input checks.
 #include "support/backends.hpp"
 #include "support/store_helpers.hpp"
 
@@ -191,17 +192,40 @@ class Leaderboard : public backend_test {
     return out;
   }
 
-  /// The earliest tie-break's order: each player's sequence number, from the `:members` hash
-  /// (16 hex digits; descending boards store 2^53 - seq).
-  std::map<std::string, std::uint64_t> sequence_of(const board& b) {
-    const auto r = store_->exec(command{"HGETALL", all_keys(b) + ":members"});
-    std::map<std::string, std::uint64_t> out;
+  /// The `:players` hash at key prefix `k`: player id -> its member in `:scores`.
+  std::map<std::string, std::string> players_of(const std::string& k) {
+    const auto r = store_->exec(command{"HGETALL", k + ":players"});
+    EXPECT_EQ(r.elements.size() % 2, 0u);
+    std::map<std::string, std::string> out;
     for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-      const auto& member = r.elements[i + 1].string;
-      EXPECT_EQ(member.substr(16), r.elements[i].string);
+      out[r.elements[i].string] = r.elements[i + 1].string;
+    }
+    return out;
+  }
+
+  /// No orphans on the board at key prefix `k` of `b`: `:players` holds exactly `ids`, one
+  /// field per member of `:scores`, and each value is that player's member in `:scores`
+  /// ([16 hex digits with earliest] id NUL info).
+  void expect_no_orphans(const board& b, const std::string& k, const std::set<std::string>& ids) {
+    EXPECT_EQ(integer(command{"HLEN", k + ":players"}), integer(command{"ZCARD", k + ":scores"}));
+    EXPECT_EQ(integer(command{"HLEN", k + ":players"}), static_cast<std::int64_t>(ids.size()));
+    EXPECT_EQ(hash_fields(k + ":players"), ids);
+    const std::size_t skip = b.config().tie_break == tie_break::earliest ? 16 : 0;
+    for (const auto& [id, member] : players_of(k)) {
+      EXPECT_EQ(member.substr(skip, id.size() + 1), id + std::string(1, '\0')) << id;
+      const auto score = store_->exec(command{"ZSCORE", k + ":scores", member});
+      EXPECT_NE(score.type, resp::type::null) << id << ": its member is not in :scores";
+    }
+  }
+
+  /// The earliest tie-break's order: each player's sequence number, from the 16 hex digits
+  /// that start its member in the `:players` hash (descending boards store 2^53 - seq).
+  std::map<std::string, std::uint64_t> sequence_of(const board& b) {
+    std::map<std::string, std::uint64_t> out;
+    for (const auto& [id, member] : players_of(all_keys(b))) {
+      EXPECT_EQ(member.substr(16, id.size() + 1), id + std::string(1, '\0')) << id;
       const auto h = std::stoull(member.substr(0, 16), nullptr, 16);
-      out[r.elements[i].string] =
-          b.config().order == order::descending ? (std::uint64_t{1} << 53) - h : h;
+      out[id] = b.config().order == order::descending ? (std::uint64_t{1} << 53) - h : h;
     }
     return out;
   }
@@ -337,9 +361,9 @@ class Leaderboard : public backend_test {
     if (o.tie_break == tie_break::earliest) ASSERT_EQ(seq.size(), 100u);
     expect_board(b, expected_order(scores, o.order, o.tie_break, seq), scores);
     expect_board(b2, expected_order(scores, o.order, o.tie_break, seq), scores);
-    // No orphans: one info per score.
+    // No orphans: one :players entry per score, naming its member.
     EXPECT_EQ(integer(command{"ZCARD", all_keys(b) + ":scores"}), 100);
-    EXPECT_EQ(integer(command{"HLEN", all_keys(b) + ":info"}), 100);
+    expect_no_orphans(b, all_keys(b), std::set<std::string>(ids.begin(), ids.end()));
   }
 };
 
@@ -396,8 +420,9 @@ TEST_P(Leaderboard, EverySequentialUpdateReturnsTheModelsRankAndPreviousRank) {
       last_rank = got[0].rank;
     }
     expect_board(b, m.ordered(), m.scores);
-    EXPECT_EQ(integer(command{"HLEN", all_keys(b) + ":info"}),
-              static_cast<std::int64_t>(m.scores.size()));
+    std::set<std::string> on_board;
+    for (const auto& [id, score] : m.scores) on_board.insert(id);
+    expect_no_orphans(b, all_keys(b), on_board);
   }
 }
 
@@ -418,15 +443,14 @@ TEST_P(Leaderboard, MaxSizeKeepsTheBestAndLeavesNoOrphans) {
     for (const int i : order_in) b.update(make_player("p" + pad(i, 2)), i);
     EXPECT_EQ(b.count(), 10u);
     EXPECT_EQ(integer(command{"ZCARD", k + ":scores"}), 10);
-    EXPECT_EQ(integer(command{"HLEN", k + ":info"}), 10);
+    EXPECT_EQ(integer(command{"HLEN", k + ":players"}), 10);
     std::set<std::string> kept;
     std::vector<std::string> top_ids;
     for (int i = 49; i >= 40; --i) {
       kept.insert("p" + pad(i, 2));
       top_ids.push_back("p" + pad(i, 2));
     }
-    EXPECT_EQ(hash_fields(k + ":info"), kept);
-    if (t == tie_break::earliest) EXPECT_EQ(hash_fields(k + ":members"), kept);
+    expect_no_orphans(b, k, kept);
     EXPECT_EQ(ids_of(b.top(50)), top_ids);
     for (int i = 0; i < 40; ++i) EXPECT_FALSE(b.rank("p" + pad(i, 2)).has_value()) << i;
 
@@ -436,9 +460,9 @@ TEST_P(Leaderboard, MaxSizeKeepsTheBestAndLeavesNoOrphans) {
     EXPECT_FALSE(r[0].rank.has_value());
     EXPECT_FALSE(r[0].previous_rank.has_value());
     EXPECT_EQ(r[0].score, 5);
-    EXPECT_EQ(integer(command{"HEXISTS", k + ":info", "low"}), 0);
-    EXPECT_EQ(integer(command{"HLEN", k + ":info"}), 10);
-    if (t == tie_break::earliest) EXPECT_EQ(hash_fields(k + ":members"), kept);
+    EXPECT_EQ(integer(command{"HEXISTS", k + ":players", "low"}), 0);
+    EXPECT_EQ(integer(command{"HLEN", k + ":players"}), 10);
+    expect_no_orphans(b, k, kept);
 
     // A newcomer tying the last place: by member on a descending board "p40a" ranks above
     // "p40", which drops; by earliest the newcomer came later and does not make it.
@@ -452,8 +476,7 @@ TEST_P(Leaderboard, MaxSizeKeepsTheBestAndLeavesNoOrphans) {
       EXPECT_FALSE(r[0].rank.has_value());
     }
     EXPECT_EQ(ids_of(b.top(50)), top_ids);
-    EXPECT_EQ(hash_fields(k + ":info"), kept);
-    if (t == tie_break::earliest) EXPECT_EQ(hash_fields(k + ":members"), kept);
+    expect_no_orphans(b, k, kept);
 
     // A new best pushes the last one out, with its info.
     r = b.update(make_player("star"), 1000);
@@ -461,8 +484,7 @@ TEST_P(Leaderboard, MaxSizeKeepsTheBestAndLeavesNoOrphans) {
     const auto dropped = top_ids.back();
     kept.erase(dropped);
     kept.insert("star");
-    EXPECT_EQ(hash_fields(k + ":info"), kept);
-    if (t == tie_break::earliest) EXPECT_EQ(hash_fields(k + ":members"), kept);
+    expect_no_orphans(b, k, kept);
     EXPECT_FALSE(b.rank(dropped).has_value());
     EXPECT_EQ(b.count(), 10u);
     EXPECT_EQ(integer(command{"ZCARD", k + ":scores"}), 10);
@@ -787,12 +809,14 @@ TEST_P(Leaderboard, TopPageAroundRanksCountRemove) {
   expect_invalid([&] { b.ranks(std::vector<std::string>(51, "p1")); }, "ranks > max");
   EXPECT_EQ(b.count(), 10u);
 
-  // remove: score and info gone, false the second time.
-  const auto info = all_keys(b) + ":info";
+  // remove: score and info (its member and :players entry) gone, false the second time.
+  const auto players = all_keys(b) + ":players";
   EXPECT_TRUE(b.remove("p5"));
   EXPECT_FALSE(b.rank("p5").has_value());
-  EXPECT_EQ(integer(command{"HEXISTS", info, "p5"}), 0);
-  EXPECT_EQ(integer(command{"HLEN", info}), 9);
+  EXPECT_EQ(integer(command{"HEXISTS", players, "p5"}), 0);
+  EXPECT_EQ(integer(command{"HLEN", players}), 9);
+  EXPECT_EQ(integer(command{"ZCARD", all_keys(b) + ":scores"}), 9);
+  expect_no_orphans(b, all_keys(b), {"p0", "p1", "p2", "p3", "p4", "p6", "p7", "p8", "p9"});
   EXPECT_EQ(b.count(), 9u);
   EXPECT_FALSE(b.remove("p5"));
   EXPECT_FALSE(b.remove("nobody"));
@@ -811,22 +835,21 @@ TEST_P(Leaderboard, TopPageAroundRanksCountRemove) {
   EXPECT_EQ(r->total, 1u);
   EXPECT_EQ(r->percentile, 100);
 
-  // remove with the earliest tie-break clears the member too.
+  // remove with the earliest tie-break clears the prefixed member too.
   leaderboard::options e;
   e.tie_break = tie_break::earliest;
   board early(store_, "remove-e", e);
   early.update(make_player("x"), 1);
   early.update(make_player("y"), 1);
   EXPECT_TRUE(early.remove("x"));
-  EXPECT_EQ(hash_fields(all_keys(early) + ":members"), (std::set<std::string>{"y"}));
-  EXPECT_EQ(hash_fields(all_keys(early) + ":info"), (std::set<std::string>{"y"}));
+  expect_no_orphans(early, all_keys(early), {"y"});
+  EXPECT_EQ(integer(command{"ZCARD", all_keys(early) + ":scores"}), 1);
   EXPECT_FALSE(early.rank("x"));
   EXPECT_EQ(early.rank("y")->rank, 1u);
   EXPECT_FALSE(early.remove("x"));
 }
 
 TEST_P(Leaderboard, PlayerInfoRoundTrips) {
-  board b(store_, "info");
   const std::vector<player> players{
       {.id = "quotes",
        .name = "Zo\xc3\xab \"Q\" \\ back/slash",
@@ -835,19 +858,103 @@ TEST_P(Leaderboard, PlayerInfoRoundTrips) {
       {.id = "unicode", .name = "\xe7\x8e\xa9\xe5\xae\xb6 \xf0\x9f\x8e\xae", .avatar = "</script>"},
       {.id = "json-ish", .name = "{\"name\":\"x\"}", .avatar = "{}"},
       {.id = "bytes", .name = "not utf-8: \xff\xfe", .avatar = "\xc3"},
+      // The info is binary-safe: NUL bytes and what looks like a length prefix, in both parts.
+      {.id = "nul-info", .name = std::string("3:\0ab:", 6), .avatar = std::string("\0\0:9", 4)},
+      {.id = "long-name", .name = std::string(1000, 'n') + "12:", .avatar = "10:x"},
   };
-  for (std::size_t i = 0; i < players.size(); ++i) {
-    b.update(players[i], static_cast<double>(i));
+  for (const auto t : {tie_break::member, tie_break::earliest}) {
+    SCOPED_TRACE(static_cast<int>(t));
+    leaderboard::options o;
+    o.tie_break = t;
+    board b(store_, t == tie_break::member ? "info-m" : "info-e", o);
+    for (std::size_t i = 0; i < players.size(); ++i) {
+      b.update(players[i], static_cast<double>(i));
+    }
+    auto top = b.top(10);
+    ASSERT_EQ(top.size(), players.size());
+    for (std::size_t i = 0; i < players.size(); ++i) {
+      EXPECT_EQ(top[players.size() - 1 - i].player, players[i]) << players[i].id;
+    }
+    const auto a = b.around("unicode", 0);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].player, players[2]);
+    const auto n = b.around("nul-info", 1);
+    ASSERT_EQ(n.size(), 3u);
+    EXPECT_EQ(n[0].player, players[6]);
+    EXPECT_EQ(n[1].player, players[5]);
+    EXPECT_EQ(n[2].player, players[4]);
+    EXPECT_EQ(b.page(1, 1).entries.at(0).player, players.back());
+    // increment() keeps the binary info as it is.
+    EXPECT_EQ(b.increment("nul-info", 0)[0].rank, 2u);
+    EXPECT_EQ(b.page(2, 1).entries.at(0).player, players[5]);
+    std::set<std::string> ids;
+    for (const auto& p : players) ids.insert(p.id);
+    expect_no_orphans(b, all_keys(b), ids);
   }
-  auto top = b.top(10);
-  ASSERT_EQ(top.size(), players.size());
-  for (std::size_t i = 0; i < players.size(); ++i) {
-    EXPECT_EQ(top[players.size() - 1 - i].player, players[i]) << players[i].id;
+}
+
+TEST_P(Leaderboard, UpdatingOnlyTheInfoKeepsThePlace) {
+  for (const auto t : {tie_break::member, tie_break::earliest}) {
+    for (const auto o : {order::descending, order::ascending}) {
+      SCOPED_TRACE(static_cast<int>(t) * 2 + static_cast<int>(o));
+      leaderboard::options opts;
+      opts.order = o;
+      opts.tie_break = t;
+      board b(store_, "reinfo-" + std::to_string(static_cast<int>(t) * 2 + static_cast<int>(o)),
+              opts);
+      const double better = o == order::descending ? 6 : 4;
+      const double worse = o == order::descending ? 4 : 6;
+      for (const auto* id : {"b", "c", "a"}) b.update(make_player(id), 5);
+      b.update(make_player("z"), worse);
+      b.update(make_player("y"), better);
+      // Equal scores: by earliest b, c, a; by member ids in order (reversed when descending).
+      const std::vector<std::string> want =
+          t == tie_break::earliest ? std::vector<std::string>{"y", "b", "c", "a", "z"}
+          : o == order::descending ? std::vector<std::string>{"y", "c", "b", "a", "z"}
+                                   : std::vector<std::string>{"y", "a", "b", "c", "z"};
+      ASSERT_EQ(ids_of(b.top(10)), want);
+      const auto at =
+          static_cast<std::uint64_t>(std::find(want.begin(), want.end(), "c") - want.begin()) + 1;
+      const auto k = all_keys(b);
+      const auto before = players_of(k).at("c");
+      const auto seq = store_->exec(command{"GET", b.key("seq")});
+
+      // New info, the same score, through set, best (kept) and incr 0.
+      const player renamed{.id = "c", .name = "Cee", .avatar = "c.png"};
+      const player again{.id = "c", .name = "Cee 2", .avatar = ""};
+      const player last{.id = "c", .name = "", .avatar = std::string("\0", 1)};
+      const std::pair<player, update_op> updates[] = {
+          {renamed, update_op::set}, {again, update_op::best}, {last, update_op::incr}};
+      for (const auto& [p, op] : updates) {
+        SCOPED_TRACE(p.name);
+        const double v = op == update_op::set ? 5 : op == update_op::best ? worse : 0;
+        const auto r = b.update(p, v, op);
+        ASSERT_EQ(r.size(), 1u);
+        EXPECT_EQ(r[0].score, 5);
+        EXPECT_EQ(r[0].rank, at);
+        EXPECT_EQ(r[0].previous_rank, at);
+        const auto top = b.top(10);
+        EXPECT_EQ(ids_of(top), want);
+        EXPECT_EQ(top[at - 1].score, 5);
+        // An empty name reads back as the default "Player <id>".
+        const player stored =
+            p.name.empty() ? player{.id = "c", .name = "Player c", .avatar = p.avatar} : p;
+        EXPECT_EQ(top[at - 1].player, stored);
+        EXPECT_EQ(b.rank("c")->rank, at);
+        // One member per player: the old one is gone, the new one is in :players.
+        EXPECT_EQ(integer(command{"ZCARD", k + ":scores"}), 5);
+        expect_no_orphans(b, k, {"a", "b", "c", "y", "z"});
+        const auto member = players_of(k).at("c");
+        EXPECT_NE(member, before);
+        EXPECT_EQ(store_->exec(command{"ZSCORE", k + ":scores", before}).type, resp::type::null);
+        if (t == tie_break::earliest) {
+          // The same sequence prefix: the place among equals is kept, no new number drawn.
+          EXPECT_EQ(member.substr(0, 16), before.substr(0, 16));
+          EXPECT_EQ(store_->exec(command{"GET", b.key("seq")}), seq);
+        }
+      }
+    }
   }
-  const auto a = b.around("unicode", 0);
-  ASSERT_EQ(a.size(), 1u);
-  EXPECT_EQ(a[0].player, players[2]);
-  EXPECT_EQ(b.page(1, 1).entries.at(0).player, players.back());
 }
 
 // 7. Periodic boards ---------------------------------------------------------------------------
@@ -898,10 +1005,10 @@ TEST_P(Leaderboard, PeriodIdsOfKnownDates) {
                                                "w2026-11-25", "w2026-11-26", "w2026-11-20",
                                                "w2026-11-21"};
       EXPECT_EQ(b.period_id(period::weekly, day), firsts[ws]);
-      EXPECT_EQ(integer(command{"EXISTS", b.key(firsts[ws]) + ":info"}), 1);
+      EXPECT_EQ(integer(command{"EXISTS", b.key(firsts[ws]) + ":players"}), 1);
     }
   }
-  EXPECT_EQ(dbsize(), 7 * 3 * 2);  // scores and info of 3 periods on 7 boards, nothing else
+  EXPECT_EQ(dbsize(), 7 * 3 * 2);  // scores and players of 3 periods on 7 boards, nothing else
 }
 
 TEST_P(Leaderboard, PeriodicBoardsRollOverAndExpire) {
@@ -924,13 +1031,33 @@ TEST_P(Leaderboard, PeriodicBoardsRollOverAndExpire) {
   for (const auto p : o.periods) {
     SCOPED_TRACE(std::string(to_string(p)));
     const auto k = b.key(b.period_id(p, day));
-    for (const auto* part : {":scores", ":info", ":members"}) {
+    for (const auto* part : {":scores", ":players"}) {
       EXPECT_EQ(integer(command{"EXISTS", k + part}), 1) << part;
     }
+    expect_no_orphans(b, k, {"alice"});
     EXPECT_EQ(b.count(view{.of = p}), 1u);
     EXPECT_EQ(b.rank("alice", view{.of = p})->rank, 1u);
     EXPECT_EQ(b.count(view{.of = p, .day = day}), 1u);
+    // Reads of today (range.lua for a period, MULTI/EXEC and around.lua for all-time) and of
+    // an explicit day (MULTI/EXEC, around.lua) see the same board.
+    for (const auto& v : {view{.of = p}, view{.of = p, .day = day}}) {
+      const auto top = b.top(10, v);
+      ASSERT_EQ(top.size(), 1u);
+      EXPECT_EQ(top[0].player, make_player("alice"));
+      EXPECT_EQ(top[0].rank, 1u);
+      EXPECT_EQ(top[0].score, 5);
+      const auto pg = b.page(1, 5, v);
+      EXPECT_EQ(pg.total, 1u);
+      EXPECT_EQ(ids_of(pg.entries), (std::vector<std::string>{"alice"}));
+      const auto a = b.around("alice", 2, true, v);
+      ASSERT_EQ(a.size(), 1u);
+      EXPECT_EQ(a[0].player, make_player("alice"));
+      EXPECT_EQ(a[0].score, 5);
+      EXPECT_TRUE(b.around("nobody", 2, true, v).empty());
+    }
   }
+  // Scores and players of 4 periods, and the sequence counter: nothing else.
+  EXPECT_EQ(dbsize(), 4 * 2 + 1);
   if (store_->engine()) {
     EXPECT_EQ(b.period_id(period::daily, day), "d2026-11-26");
     EXPECT_EQ(b.period_id(period::weekly, day), "w2026-11-23");
@@ -946,13 +1073,13 @@ TEST_P(Leaderboard, PeriodicBoardsRollOverAndExpire) {
   for (const auto& [p, end] : ends) {
     const auto k = b.key(b.period_id(p, day));
     const auto expires = ms_of(end + 1h);
-    for (const auto* part : {":scores", ":info", ":members"}) {
+    for (const auto* part : {":scores", ":players"}) {
       const auto pttl = integer(command{"PTTL", k + part});
       EXPECT_LE(pttl, expires - t0) << k << part;
       EXPECT_GE(pttl, expires - ms_of(now()) - 1) << k << part;
     }
   }
-  for (const auto* part : {":scores", ":info", ":members"}) {
+  for (const auto* part : {":scores", ":players"}) {
     EXPECT_EQ(integer(command{"PTTL", b.key("all") + part}), -1) << part;
   }
   EXPECT_EQ(integer(command{"PTTL", b.key("seq")}), -1);
@@ -986,13 +1113,24 @@ TEST_P(Leaderboard, PeriodicBoardsRollOverAndExpire) {
   EXPECT_FALSE(b.rank("alice", view{.of = period::daily}).has_value());
   EXPECT_EQ(b.count(yesterday), 1u);  // untouched
   EXPECT_FALSE(b.rank("bob", yesterday).has_value());
+  // This week's board, read as today (range.lua) and as a given day (MULTI/EXEC, around.lua).
+  for (const auto& v : {view{.of = period::weekly}, view{.of = period::weekly, .day = thu}}) {
+    EXPECT_EQ(ids_of(b.top(10, v)), (std::vector<std::string>{"bob", "alice"}));
+    EXPECT_EQ(ids_of(b.page(2, 1, v).entries), (std::vector<std::string>{"alice"}));
+    EXPECT_EQ(b.page(2, 1, v).entries.at(0).rank, 2u);
+    const auto a = b.around("alice", 1, false, v);
+    EXPECT_EQ(ids_of(a), (std::vector<std::string>{"bob", "alice"}));
+    EXPECT_EQ(ranks_of(a), iota(1, 2));
+  }
+  EXPECT_EQ(ids_of(b.around("alice", 1, true, yesterday)), (std::vector<std::string>{"alice"}));
+  EXPECT_TRUE(b.around("bob", 1, true, yesterday).empty());
 
-  // Friday 01:00:00.001: Thursday's daily board (scores, info, members) is gone, swept.
+  // Friday 01:00:00.001: Thursday's daily board (scores and players) is gone, swept.
   const auto keys_before = e->key_count();
   e->set_time(thu + std::chrono::days{1} + 1h + 1ms);
   e->sweep_expired();
-  EXPECT_EQ(e->key_count(), keys_before - 3);
-  for (const auto* part : {":scores", ":info", ":members"}) {
+  EXPECT_EQ(e->key_count(), keys_before - 2);
+  for (const auto* part : {":scores", ":players"}) {
     EXPECT_EQ(integer(command{"EXISTS", b.key("d2026-11-26") + part}), 0) << part;
   }
   EXPECT_EQ(b.count(yesterday), 0u);
@@ -1032,7 +1170,7 @@ TEST_P(Leaderboard, PeriodicBoardsRollOverAndExpire) {
   e->set_time(monday + 1h + 1ms);
   EXPECT_EQ(b.count(view{.of = period::weekly, .day = sunday}), 0u);  // read lazily
   EXPECT_EQ(integer(command{"EXISTS", b.key("w2026-11-23") + ":scores"}), 0);
-  EXPECT_EQ(integer(command{"EXISTS", by_monday.key("w2026-11-23") + ":info"}), 0);
+  EXPECT_EQ(integer(command{"EXISTS", by_monday.key("w2026-11-23") + ":players"}), 0);
 
   // Tuesday 12-01 00:30: a new month.
   const auto december = date(2026, 12, 1);
@@ -1047,8 +1185,7 @@ TEST_P(Leaderboard, PeriodicBoardsRollOverAndExpire) {
   e->set_time(december + 1h + 1ms);
   e->sweep_expired();
   EXPECT_EQ(integer(command{"EXISTS", b.key("m2026-11") + ":scores"}), 0);
-  EXPECT_EQ(integer(command{"EXISTS", b.key("m2026-11") + ":info"}), 0);
-  EXPECT_EQ(integer(command{"EXISTS", b.key("m2026-11") + ":members"}), 0);
+  EXPECT_EQ(integer(command{"EXISTS", b.key("m2026-11") + ":players"}), 0);
   EXPECT_EQ(b.count(view{.of = period::monthly, .day = monday}), 0u);
   // All-time never expires.
   e->set_time(date(2030, 1, 1));
@@ -1098,7 +1235,9 @@ TEST_P(Leaderboard, BadNamesIdsAndOptionsThrow) {
 
   board b(store_, "ids");
   const std::string long_id(257, 'i');
-  for (const auto& id : {std::string(), long_id}) {
+  // A NUL byte ends the id inside the member, so ids may not hold one (anywhere).
+  const std::string nul_inside("a\0b", 3), nul_first("\0", 1), nul_last("ab\0", 3);
+  for (const auto& id : {std::string(), long_id, nul_inside, nul_first, nul_last}) {
     SCOPED_TRACE(id.size());
     expect_invalid([&] { b.update(make_player(id), 1); }, "update");
     expect_invalid([&] { b.increment(id, 1); }, "increment");
@@ -1113,10 +1252,20 @@ TEST_P(Leaderboard, BadNamesIdsAndOptionsThrow) {
   EXPECT_EQ(b.update(make_player(longest), 1)[0].rank, 1u);
   EXPECT_EQ(b.rank(longest)->rank, 1u);
   EXPECT_EQ(b.top(1).at(0).player.id, longest);
-  const std::string odd("a\0b:{c}", 7);
+  // Other odd ids work: braces, colons, control bytes, bytes that look like info.
+  const std::string braces("{}"), odd("a:{c}\x01 5:x\xff");
   EXPECT_EQ(b.update(make_player(odd), 2)[0].rank, 1u);
-  EXPECT_EQ(ids_of(b.top(5)), (std::vector<std::string>{odd, longest}));
+  EXPECT_EQ(b.update(make_player(braces), 3)[0].rank, 1u);
+  const auto top = b.top(5);
+  EXPECT_EQ(ids_of(top), (std::vector<std::string>{braces, odd, longest}));
+  EXPECT_EQ(top[0].player, make_player(braces));
+  EXPECT_EQ(top[1].player, make_player(odd));
+  EXPECT_EQ(b.rank(odd)->rank, 2u);
+  EXPECT_EQ(ids_of(b.around(braces, 1)), (std::vector<std::string>{braces, odd}));
+  expect_no_orphans(b, all_keys(b), {braces, odd, longest});
   EXPECT_TRUE(b.remove(odd));
+  EXPECT_TRUE(b.remove(braces));
+  EXPECT_EQ(ids_of(b.top(5)), (std::vector<std::string>{longest}));
 }
 
 REDKIT_ALL_BACKENDS(Leaderboard);

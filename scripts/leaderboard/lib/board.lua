@@ -1,10 +1,11 @@
 -- Shared by the leaderboard scripts (included, not called on its own).
 -- A board's keys all start with its base name `<prefix>:lb:{<board>}`; each period has
--- `<base>:<period id>:scores` (sorted set), `:info` (hash player -> info) and, with the
--- `earliest` tie-break, `:members` (hash player -> member); `<base>:seq` numbers score changes.
--- Members are the player id (tie-break member), or 16 hex digits of the sequence number
--- (descending boards: 2^53 - seq, so earlier sorts later and ZREVRANGE puts it first) then the
--- player id (tie-break earliest).
+-- `<base>:<period id>:scores`, a sorted set whose members carry the player's info, and
+-- `:players`, a hash player id -> member; `<base>:seq` numbers score changes (tie-break
+-- earliest). A member is the player id, a NUL byte, then the info; with the earliest tie-break
+-- it starts with 16 hex digits of the sequence number (descending boards: 2^53 - seq, so that
+-- earlier sorts later and ZREVRANGE puts it first). Ids hold no NUL, so members of equal score
+-- sort as their ids do.
 local DAY = 86400000
 local floor = math.floor
 
@@ -58,20 +59,21 @@ local function period_of(code, day, week_start)
   return 'all', nil
 end
 
--- The member of `player` on a board (nil if absent with the earliest tie-break).
-local function member_of(keys, tie, player)
-  if tie == 'm' then return player end
-  return redis.call('HGET', keys.members, player) or nil
+-- The member of `player` on a board (nil if absent).
+local function member_of(keys, player)
+  return redis.call('HGET', keys.players, player) or nil
 end
 
-local function player_of(tie, member)
-  if tie == 'm' then return member end
-  return string.sub(member, 17)
+-- The player id and the info a member holds.
+local function split_member(tie, member)
+  local from = tie == 'e' and 17 or 1
+  local nul = string.find(member, '\0', from, true)
+  return string.sub(member, from, nul - 1), string.sub(member, nul + 1)
 end
 
 local function board_keys(base, id)
   local k = base .. ':' .. id
-  return {scores = k .. ':scores', info = k .. ':info', members = k .. ':members'}
+  return {scores = k .. ':scores', players = k .. ':players'}
 end
 
 -- 0-based rank of `member` in board order, or nil.
@@ -80,20 +82,4 @@ local function rank_of(keys, desc, member)
   local r = redis.call(desc and 'ZREVRANK' or 'ZRANK', keys.scores, member)
   if r == false then return nil end
   return r
-end
-
--- Entries [start, stop] (0-based, board order): their members and scores (as ZRANGE ...
--- WITHSCORES gives them) and their info, in two lists (no work per entry beyond the ids).
-local function range(keys, desc, tie, start, stop)
-  if stop < start then return {}, {} end
-  local rows = redis.call(desc and 'ZREVRANGE' or 'ZRANGE', keys.scores, start, stop, 'WITHSCORES')
-  local n = #rows / 2
-  if n == 0 then return rows, {} end
-  local ids = {}
-  if tie == 'm' then
-    for i = 1, n do ids[i] = rows[2 * i - 1] end
-  else
-    for i = 1, n do ids[i] = string.sub(rows[2 * i - 1], 17) end
-  end
-  return rows, redis.call('HMGET', keys.info, unpack(ids))
 end
