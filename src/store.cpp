@@ -47,6 +47,43 @@ bool is_connection_mode_command(std::string_view name) noexcept {
   return false;
 }
 
+bool iequal(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The connection is shared by every caller, so a transaction must open and close in one
+// pipeline (MULTI ... EXEC or DISCARD), and WATCH, whose effect outlives the request, cannot
+// be offered at all. Returns the error for `cmds`, or nothing.
+std::exception_ptr transaction_error(std::span<const command> cmds) {
+  bool open = false;
+  for (const auto& c : cmds) {
+    const auto name = c.name();
+    std::string_view problem;
+    if (iequal(name, "watch") || iequal(name, "unwatch")) {
+      problem = " is not supported: the connection is shared (use a script)";
+    } else if (iequal(name, "multi")) {
+      if (open) problem = " inside a transaction";
+      open = true;
+    } else if (iequal(name, "exec") || iequal(name, "discard")) {
+      if (!open) problem = " without MULTI in the same pipeline";
+      open = false;
+    }
+    if (!problem.empty()) {
+      return std::make_exception_ptr(
+          error(make_error_code(errc::invalid_argument), std::string(name) + std::string(problem)));
+    }
+  }
+  if (open) {
+    return std::make_exception_ptr(
+        error(make_error_code(errc::invalid_argument),
+              "MULTI must be closed by EXEC or DISCARD in the same pipeline"));
+  }
+  return nullptr;
+}
+
 std::exception_ptr mode_error(std::string_view name) {
   return std::make_exception_ptr(
       error(make_error_code(errc::invalid_argument),
@@ -91,6 +128,9 @@ void store::start_exec(command cmd, request_options opts, exec_handler handler) 
     return detail::post_completion(get_executor(), std::move(handler), mode_error(cmd.name()),
                                    resp::reply{});
   }
+  if (auto e = transaction_error(std::span<const command>(&cmd, 1))) {
+    return detail::post_completion(get_executor(), std::move(handler), e, resp::reply{});
+  }
   do_exec(std::move(cmd), opts, std::move(handler));
 }
 
@@ -101,6 +141,10 @@ void store::start_pipeline(std::vector<command> cmds, request_options opts,
       return detail::post_completion(get_executor(), std::move(handler), mode_error(c.name()),
                                      std::vector<resp::reply>{});
     }
+  }
+  if (auto e = transaction_error(cmds)) {
+    return detail::post_completion(get_executor(), std::move(handler), e,
+                                   std::vector<resp::reply>{});
   }
   do_pipeline(std::move(cmds), opts, std::move(handler));
 }

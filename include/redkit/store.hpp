@@ -130,7 +130,8 @@ class store : public std::enable_shared_from_this<store> {
   /// Runs one command. Completes with its reply; an error reply becomes a redkit::error
   /// (carrying the server's message and the command's name), as do timeouts and connection
   /// failures. Commands that change the connection's mode (SUBSCRIBE, PSUBSCRIBE, MONITOR, ...)
-  /// are refused with errc::invalid_argument: use subscribe().
+  /// are refused with errc::invalid_argument: use subscribe(). So are MULTI, EXEC, DISCARD,
+  /// WATCH and UNWATCH: the connection is shared (a transaction goes in one async_pipeline).
   template <typename Token = asio::use_awaitable_t<>>
   auto async_exec(command cmd, request_options opts = {}, Token&& token = {}) {
     return asio::async_initiate<Token, exec_signature>(
@@ -142,7 +143,9 @@ class store : public std::enable_shared_from_this<store> {
 
   /// Runs several commands in one round trip, in order, with nothing interleaved between
   /// them on the wire. Completes with one reply per command; error replies are returned as
-  /// replies (`is_error()`), only transport failures and the deadline raise.
+  /// replies (`is_error()`), only transport failures and the deadline raise. A MULTI must be
+  /// closed by EXEC or DISCARD in the same pipeline, and WATCH/UNWATCH are refused (the
+  /// connection is shared): errc::invalid_argument.
   template <typename Token = asio::use_awaitable_t<>>
   auto async_pipeline(std::vector<command> cmds, request_options opts = {}, Token&& token = {}) {
     return asio::async_initiate<Token, pipeline_signature>(

@@ -145,41 +145,46 @@ TEST_P(EngineStoreTransactions, PipelinedMultiExecQueuesThenRunsInOrder) {
   EXPECT_EQ(more[6].string, "4");
 }
 
-TEST_P(EngineStoreTransactions, ExecWithoutMultiAndNestedMultiAreErrors) {
-  auto rs = run({command{"EXEC"}, command{"DISCARD"}, command{"SET", "k", "1"}});
-  ASSERT_EQ(rs.size(), 3u);
-  expect_error(rs[0], "ERR");  // EXEC without MULTI
-  expect_error(rs[1], "ERR");  // DISCARD without MULTI
-  expect_simple(rs[2], "OK");
-
-  // A nested MULTI is refused, and the open transaction goes on: EXEC runs what was queued.
-  rs = run({command{"MULTI"}, command{"INCR", "k"}, command{"MULTI"}, command{"INCR", "k"},
-            command{"EXEC"}, command{"EXEC"}});
-  ASSERT_EQ(rs.size(), 6u);
-  expect_simple(rs[0], "OK");
-  expect_simple(rs[1], "QUEUED");
-  expect_error(rs[2], "ERR");
-  expect_simple(rs[3], "QUEUED");
-  ASSERT_EQ(rs[4].type, resp::type::array) << resp::to_display(rs[4]);
-  ASSERT_EQ(rs[4].elements.size(), 2u);
-  EXPECT_EQ(rs[4].elements[0].integer, 2);
-  EXPECT_EQ(rs[4].elements[1].integer, 3);
-  expect_error(rs[5], "ERR");  // the transaction is over
-  EXPECT_EQ(get("k").string, "3");
+// The connection is shared: a transaction must open and close in one pipeline, and WATCH
+// cannot be offered. Such requests are refused before anything is sent.
+TEST_P(EngineStoreTransactions, UnbalancedTransactionsAndWatchAreRefusedBeforeSending) {
+  store_->exec(command{"SET", "k", "1"});
+  const std::vector<std::vector<command>> refused = {
+      {command{"EXEC"}},
+      {command{"DISCARD"}, command{"SET", "k", "2"}},
+      {command{"MULTI"}, command{"INCR", "k"}},
+      {command{"MULTI"}, command{"MULTI"}, command{"EXEC"}},
+      {command{"MULTI"}, command{"EXEC"}, command{"EXEC"}},
+      {command{"WATCH", "k"}, command{"MULTI"}, command{"INCR", "k"}, command{"EXEC"}},
+      {command{"UNWATCH"}},
+  };
+  for (const auto& cmds : refused) {
+    SCOPED_TRACE(std::string(cmds.front().name()) + " ... (" + std::to_string(cmds.size()) +
+                 " commands)");
+    const auto e = test::error_from([&] { run(cmds); });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code(), errc::invalid_argument) << e->what();
+  }
+  for (const auto* name : {"MULTI", "EXEC", "DISCARD", "UNWATCH"}) {
+    const auto e = test::error_from([&] { store_->exec(command{name}); });
+    ASSERT_TRUE(e) << name;
+    EXPECT_EQ(e->code(), errc::invalid_argument) << name;
+  }
+  EXPECT_EQ(get("k").string, "1");                           // nothing was applied
+  EXPECT_EQ(store_->exec(command{"INCR", "k"}).integer, 2);  // and the connection is fine
 }
 
 TEST_P(EngineStoreTransactions, DiscardDropsTheQueuedCommands) {
   store_->exec(command{"SET", "k", "1"});
   const auto rs = run({command{"MULTI"}, command{"INCR", "k"}, command{"SET", "other", "x"},
-                       command{"DISCARD"}, command{"GET", "k"}, command{"EXEC"}});
-  ASSERT_EQ(rs.size(), 6u);
+                       command{"DISCARD"}, command{"GET", "k"}});
+  ASSERT_EQ(rs.size(), 5u);
   expect_simple(rs[0], "OK");
   expect_simple(rs[1], "QUEUED");
   expect_simple(rs[2], "QUEUED");
   expect_simple(rs[3], "OK");
   EXPECT_EQ(rs[4].type, resp::type::bulk_string);  // run at once: no transaction any more
   EXPECT_EQ(rs[4].string, "1");
-  expect_error(rs[5], "ERR");  // EXEC without MULTI
   EXPECT_EQ(get("k").string, "1");
   EXPECT_EQ(store_->exec(command{"EXISTS", "other"}).integer, 0);
 }
@@ -204,29 +209,6 @@ TEST_P(EngineStoreTransactions, ACommandRefusedWhileQueuedAbortsTheTransaction) 
     expect_error(rs[4], "EXECABORT");
     EXPECT_EQ(get("k").string, "1");
   }
-}
-
-TEST_P(EngineStoreTransactions, PipelineEndingInsideMultiAppliesNothing) {
-  store_->exec(command{"SET", "k", "1"});
-  // Redis keeps a connection in MULTI after such a pipeline (its next requests, anyone's on a
-  // shared connection, would be queued), so this case is the engine's only: it has no
-  // connection to keep the transaction on, and discards it.
-  if (store_->engine()) {
-    const auto rs = run({command{"MULTI"}, command{"INCR", "k"}, command{"SET", "other", "x"}});
-    ASSERT_EQ(rs.size(), 3u);
-    expect_simple(rs[0], "OK");
-    expect_simple(rs[1], "QUEUED");
-    expect_simple(rs[2], "QUEUED");
-    EXPECT_EQ(get("k").string, "1");
-    EXPECT_EQ(store_->exec(command{"EXISTS", "other"}).integer, 0);
-    // The next pipeline starts outside any transaction.
-    const auto next = run({command{"INCR", "k"}, command{"EXEC"}});
-    ASSERT_EQ(next.size(), 2u);
-    EXPECT_EQ(next[0].integer, 2);
-    expect_error(next[1], "ERR");
-  }
-  // On both: the store still answers plainly.
-  EXPECT_EQ(store_->exec(command{"INCR", "k"}).integer, store_->engine() ? 3 : 2);
 }
 
 REDKIT_ALL_BACKENDS(EngineStoreTransactions);

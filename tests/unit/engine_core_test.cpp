@@ -138,5 +138,35 @@ TEST(EngineCore, GlobMatchesLikeRedis) {
   EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*a*a*b", std::string(5000, 'a')));
 }
 
+// MULTI ... EXEC inside one execute_all, as on a Redis connection (the store refuses unbalanced
+// transactions before they reach here; the engine still answers them as Redis would, except
+// that a transaction left open at the end is discarded: there is no connection to keep it on).
+TEST(EngineCore, ExecuteAllRunsTransactionsAsRedisDoes) {
+  engine e;
+  const auto all = [&](std::vector<std::vector<std::string_view>> cmds) {
+    std::vector<std::string> shown;
+    for (const auto& r : e.execute_all(cmds)) shown.push_back(show(r));
+    return shown;
+  };
+  const auto ok = show(resp::reply::make_simple("OK"));
+  const auto queued = show(resp::reply::make_simple("QUEUED"));
+  const auto err = [](std::string text) { return show(resp::reply::make_error(std::move(text))); };
+  using v = std::vector<std::string>;
+  EXPECT_EQ(all({{"EXEC"}, {"DISCARD"}}),
+            (v{err("ERR EXEC without MULTI"), err("ERR DISCARD without MULTI")}));
+  std::vector<resp::reply> results;
+  results.push_back(resp::reply::make_simple("OK"));
+  results.push_back(resp::reply::make_integer(2));
+  EXPECT_EQ(all({{"MULTI"}, {"SET", "k", "1"}, {"MULTI"}, {"INCR", "k"}, {"EXEC"}}),
+            (v{ok, queued, err("ERR MULTI calls can not be nested"), queued,
+               show(resp::reply::make_array(std::move(results)))}));
+  EXPECT_EQ(show(run(e, {"GET", "k"})), show(resp::reply::make_bulk("2")));
+  // Left open at the end: nothing applied, and the next call starts outside a transaction.
+  EXPECT_EQ(all({{"MULTI"}, {"INCR", "k"}}), (v{ok, queued}));
+  EXPECT_EQ(show(run(e, {"GET", "k"})), show(resp::reply::make_bulk("2")));
+  EXPECT_EQ(all({{"INCR", "k"}}), (v{show(resp::reply::make_integer(3))}));
+}
+
 }  // namespace
 }  // namespace redkit::engine
+
