@@ -146,10 +146,7 @@ struct result : phase_result {
 
 result run_closed_loop(const bench_options& o, const command_maker& make) {
   asio::io_context ioc(1);
-  store_options so;
-  so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
-  so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
-  auto s = store::open(ioc.get_executor(), o.url, so);
+  auto s = open_bench_store(ioc, o);
   // ratelimit: the limiter (store failures count as errors, not as decisions) and its inputs.
   std::unique_ptr<rate_limit::limiter> limiter;
   std::vector<rate_limit::policy> policies;
@@ -213,10 +210,17 @@ result run_closed_loop(const bench_options& o, const command_maker& make) {
 
 }  // namespace
 
+std::shared_ptr<store> open_bench_store(asio::io_context& ioc, const bench_options& o) {
+  store_options so;
+  so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
+  so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
+  return store::open(ioc.get_executor(), o.url, so);
+}
+
 runner add_bench(CLI::App& app) {
   auto o = std::make_shared<bench_options>();
   std::string names;
-  for (const auto& [name, w] : workloads()) names += fmt::format("\n  {:<8} {}", name, w.help);
+  for (const auto& [name, w] : workloads()) names += fmt::format("\n  {:<12} {}", name, w.help);
   app.add_option("workload", o->workload, "Workload to run:" + names)
       ->required()
       ->check(CLI::IsMember([] {

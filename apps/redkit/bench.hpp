@@ -2,6 +2,8 @@
 // C operations in flight and times each one.
 #pragma once
 
+#include <redkit/store.hpp>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -94,6 +97,14 @@ phase_result closed_loop(asio::io_context& ioc, unsigned concurrency, std::uint6
   res.seconds = std::chrono::duration<double>(bench_clock::now() - start).count();
   return res;
 }
+
+/// `n` operations over `r`'s wall time, per second.
+inline double per_second(std::uint64_t n, const phase_result& r) {
+  return r.seconds > 0 ? static_cast<double>(n) / r.seconds : 0;
+}
+
+/// The store `o.url` names, with its I/O on `ioc` and `o.timeout_ms` as its deadlines.
+std::shared_ptr<store> open_bench_store(asio::io_context& ioc, const bench_options& o);
 
 /// Runs `task` on `ioc` (driving it) until it finishes; rethrows what it throws.
 inline void drive(asio::io_context& ioc, asio::awaitable<void> task) {

@@ -23,10 +23,7 @@ namespace redkit::cli {
 
 int run_leaderboard_bench(const bench_options& o) {
   asio::io_context ioc(1);
-  store_options so;
-  so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
-  so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
-  auto s = store::open(ioc.get_executor(), o.url, so);
+  auto s = open_bench_store(ioc, o);
   drive(ioc, [&]() -> asio::awaitable<void> { co_await s->async_exec(command{"PING"}); }());
   leaderboard::options opts{.max_size = o.players};
   opts.timeout = std::chrono::milliseconds(o.timeout_ms);
@@ -70,12 +67,9 @@ int run_leaderboard_bench(const bench_options& o) {
   s->close();
   ioc.run_for(std::chrono::milliseconds(100));
 
-  const auto rate = [](std::uint64_t n, const phase_result& r) {
-    return r.seconds > 0 ? static_cast<double>(n) / r.seconds : 0;
-  };
   const auto store_desc = parse_store_url(o.url).redacted();
-  const double update_rate = rate(o.ops, update), top_rate = rate(o.reads, top),
-               around_rate = rate(o.reads, around), page_rate = rate(o.reads, page);
+  const double update_rate = per_second(o.ops, update), top_rate = per_second(o.reads, top),
+               around_rate = per_second(o.reads, around), page_rate = per_second(o.reads, page);
   const auto update_p50 = percentile_us(update.latencies_ns, 0.50),
              update_p99 = percentile_us(update.latencies_ns, 0.99),
              top_p99 = percentile_us(top.latencies_ns, 0.99),

@@ -53,10 +53,7 @@ asio::awaitable<std::vector<std::int64_t>> session_counts(store& s) {
 
 int run_sessions_bench(const bench_options& o) {
   asio::io_context ioc(1);
-  store_options so;
-  so.request_timeout = std::chrono::milliseconds(o.timeout_ms);
-  so.connect_timeout = std::chrono::milliseconds(o.timeout_ms);
-  auto s = store::open(ioc.get_executor(), o.url, so);
+  auto s = open_bench_store(ioc, o);
   drive(ioc, [&]() -> asio::awaitable<void> { co_await s->async_exec(command{"PING"}); }());
   session::options opts;
   opts.timeout = std::chrono::milliseconds(o.timeout_ms);
@@ -114,12 +111,10 @@ int run_sessions_bench(const bench_options& o) {
     live_sessions += c;
     max_per_user = std::max(max_per_user, c);
   }
-  const auto rate = [](std::size_t n, const phase_result& r) {
-    return r.seconds > 0 ? static_cast<double>(n) / r.seconds : 0;
-  };
   const auto errors = login.errors + validate.errors;
   const auto store_desc = parse_store_url(o.url).redacted();
-  const double login_rate = rate(logins.size(), login), validate_rate = rate(o.ops, validate);
+  const double login_rate = per_second(logins.size(), login),
+               validate_rate = per_second(o.ops, validate);
   const auto login_p50 = percentile_us(login.latencies_ns, 0.50),
              login_p99 = percentile_us(login.latencies_ns, 0.99),
              validate_p50 = percentile_us(validate.latencies_ns, 0.50),

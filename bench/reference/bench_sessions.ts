@@ -25,43 +25,10 @@
 import type { Request } from 'express';
 import Redis from 'ioredis';
 
+import { closedLoop, integerOptions, percentileUs } from './bench_lib';
+
 function options() {
-  const o = { port: 6379, users: 1250, ops: 50000, concurrency: 64 };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i += 2) {
-    const name = argv[i].replace(/^--/, '');
-    const value = argv[i + 1];
-    if (!(name in o) || value === undefined) throw new Error(`bad option ${argv[i]}`);
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${argv[i]} ${value}`);
-    (o as Record<string, number>)[name] = n;
-  }
-  return o;
-}
-
-function percentileUs(sortedNs: Float64Array, p: number): number {
-  return Math.floor(sortedNs[Math.floor(p * (sortedNs.length - 1))] / 1000);
-}
-
-// Runs job(0) .. job(count - 1) with C in flight, in index order; returns each job's latency in
-// ns and the wall time in seconds.
-async function closedLoop(count: number, concurrency: number, job: (i: number) => Promise<void>) {
-  const latencies = new Float64Array(count);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= count) return;
-      const t0 = process.hrtime.bigint();
-      await job(i);
-      latencies[i] = Number(process.hrtime.bigint() - t0);
-    }
-  };
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  latencies.sort();
-  return { latencies, seconds };
+  return integerOptions({ port: 6379, users: 1250, ops: 50000, concurrency: 64 });
 }
 
 async function main() {
