@@ -84,12 +84,14 @@ results="$bench_dir/results"
 for _ in $(seq "$runs"); do
   rcli flushall >/dev/null
   out=$(reference --players "$players" --ops "$ops" --reads "$reads" --concurrency "$concurrency")
-  echo "reference redis $(check reference "$out")" >>"$results"
+  fields=$(check reference "$out")  # (an assignment, so that check's failure stops the script)
+  echo "reference redis $fields" >>"$results"
   for s in "${stores[@]}"; do
     rcli flushall >/dev/null
     out=$(redkit_bench --store "${store_url[$s]}" --players "$players" --ops "$ops" \
       --reads "$reads" --concurrency "$concurrency")
-    echo "redkit $s $(check "redkit on ${store_url[$s]}" "$out")" >>"$results"
+    fields=$(check "redkit on ${store_url[$s]}" "$out")
+    echo "redkit $s $fields" >>"$results"
   done
 done
 

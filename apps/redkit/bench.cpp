@@ -102,6 +102,9 @@ const std::map<std::string, workload>& workloads() {
           };
         },
         nullptr}},
+      {"queue",
+       {"queue::queue/worker: --jobs no-op jobs enqueued, then drained by --concurrency", nullptr,
+        nullptr, run_queue_bench}},
       {"sessions",
        {"session::store: --users users log in on 1-7 devices each, then --ops validations", nullptr,
         nullptr, run_sessions_bench}},
@@ -252,6 +255,9 @@ runner add_bench(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--window-ms", o->window_ms, "ratelimit: window in ms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--jobs", o->jobs, "queue: jobs to enqueue and drain")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--users", o->users, "sessions: users (1-7 devices each)")

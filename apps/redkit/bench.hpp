@@ -38,6 +38,8 @@ struct bench_options {
   std::uint64_t window_ms = 60000;
   // sessions
   std::uint64_t users = 1250;
+  // queue
+  std::uint64_t jobs = 20000;
   // leaderboard
   std::uint64_t players = 10000;
   std::uint64_t reads = 10000;
@@ -117,6 +119,9 @@ inline void drive(asio::io_context& ioc, asio::awaitable<void> task) {
   while (!done) ioc.run_one();
   if (failure) std::rethrow_exception(failure);
 }
+
+/// `redkit bench queue`: enqueue, then drain with one worker (bench_queue.cpp).
+int run_queue_bench(const bench_options& o);
 
 /// `redkit bench sessions`: the login phase, then the validate phase (bench_sessions.cpp).
 int run_sessions_bench(const bench_options& o);

@@ -16,5 +16,7 @@ runner add_ping(CLI::App& app);
 runner add_bench(CLI::App& app);
 /// `redkit leaderboard top|rank|count NAME ...`: operators' reads of a leaderboard.
 runner add_leaderboard(CLI::App& app);
+/// `redkit queue stats|dead|retry|delete NAME ...`: operators' commands for a job queue.
+runner add_queue(CLI::App& app);
 
 }  // namespace redkit::cli

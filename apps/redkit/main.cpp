@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add(redkit::cli::add_ping, "ping", "Check that a store answers, and how fast");
   add(redkit::cli::add_bench, "bench", "Run a workload against a store and print its figures");
   add(redkit::cli::add_leaderboard, "leaderboard", "Read a leaderboard (operators)");
+  add(redkit::cli::add_queue, "queue", "Inspect and manage a job queue (operators)");
 
   try {
     app.parse(argc, argv);

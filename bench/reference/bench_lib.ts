@@ -42,3 +42,30 @@ export async function closedLoop(count: number, concurrency: number,
   latencies.sort();
   return { latencies, seconds };
 }
+
+// For the queue drivers (bench_queue.ts, bench_bullmq.ts).
+// Counts completions (complete() once per completed job) towards `target`, from now: `done`
+// resolves with the count and the time (process.hrtime.bigint) of the target-th completion — or,
+// if the count stops moving for stallMs before reaching the target (a lost job), of the last
+// completion seen (undefined if none), so that a driver reports completed < target instead of
+// hanging.
+export function completionCounter(target: number, stallMs = 10000) {
+  let count = 0;
+  let last: bigint | undefined;
+  let resolve!: (r: { count: number; at: bigint | undefined }) => void;
+  const done = new Promise<{ count: number; at: bigint | undefined }>((r) => { resolve = r; });
+  let seen = -1;
+  const finish = () => {
+    clearInterval(watchdog);
+    resolve({ count, at: last });
+  };
+  const watchdog = setInterval(() => {
+    if (count === seen) finish();
+    seen = count;
+  }, stallMs);
+  const complete = () => {
+    last = process.hrtime.bigint();
+    if (++count === target) finish();
+  };
+  return { complete, done };
+}

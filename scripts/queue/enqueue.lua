@@ -1,0 +1,43 @@
+-- Enqueues jobs: pending (by priority, FIFO within one) or delayed until their time. A job whose
+-- id is already pending, delayed or active is left alone and reported as existing.
+-- Atomicity: one script for the whole batch.
+-- KEYS[1]   the queue's base name
+-- ARGV[1..] per job, 7 values: id, type, payload, priority (0 .. 2^20), max attempts,
+--           delay (ms; 0: now), timeout (ms; 0: none)
+-- Reply     per job: 1 created | 0 existing, then its state
+-- Cost      O(log n) per job.
+-- #include queue/lib/queue.lua
+
+local base = KEYS[1]
+local now = now_ms()
+local reply, wake = {}, false
+for a = 1, #ARGV, 7 do
+  local id, priority, delay = ARGV[a], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 5])
+  local key = job_key(base, id)
+  local state = redis.call('HGET', key, 'state')
+  if state == 'pending' or state == 'delayed' or state == 'active' then
+    reply[#reply + 1] = 0
+    reply[#reply + 1] = state
+  else
+    if state then  -- finished before: a fresh job under the same id
+      redis.call('DEL', key)
+      redis.call('ZREM', base .. ':dead', id)
+      redis.call('ZREM', base .. ':done', id)
+    end
+    redis.call('HSET', key, 'type', ARGV[a + 1], 'payload', ARGV[a + 2], 'priority', priority,
+               'max_attempts', ARGV[a + 4], 'attempts', 0, 'timeout', ARGV[a + 6],
+               'created', now, 'error', '')
+    if delay > 0 then
+      redis.call('ZADD', base .. ':delayed', now + delay, id)
+      redis.call('HSET', key, 'state', 'delayed', 'token', '')
+      state = 'delayed'
+    else
+      make_pending(base, id, priority)
+      state, wake = 'pending', true
+    end
+    reply[#reply + 1] = 1
+    reply[#reply + 1] = state
+  end
+end
+if wake then redis.call('PUBLISH', base .. ':wake', '1') end
+return reply

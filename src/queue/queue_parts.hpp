@@ -1,0 +1,28 @@
+// Helpers shared by the queue's producer side (queue.cpp) and its workers (worker.cpp).
+#pragma once
+
+#include <redkit/job_queue.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace redkit::queue::detail {
+
+error invalid(std::string_view what);
+error unexpected(std::string_view what);
+std::string number(std::int64_t n);
+/// 128 random bits in base64url (job ids and lease tokens).
+std::string random_id();
+/// `<prefix>:q:{<name>}`; throws errc::invalid_argument for a bad name or options.
+std::string base_of(const queue_options& o, std::string_view name);
+const std::vector<resp::reply>& array_of(const resp::reply& r);
+/// An integer reply, or a string holding one.
+std::int64_t integer_of(const resp::reply& r);
+const std::string& string_of(const resp::reply& r);
+std::optional<job_state> parse_state(std::string_view s);
+clock::time_point from_ms(std::int64_t ms);
+
+}  // namespace redkit::queue::detail
