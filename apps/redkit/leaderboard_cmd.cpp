@@ -2,6 +2,7 @@
 // API. A board's order, tie-break and key prefix are not stored with it: pass the ones its
 // writers use.
 #include "commands.hpp"
+#include "output.hpp"
 
 #include <redkit/error.hpp>
 #include <redkit/leaderboard.hpp>
@@ -110,35 +111,8 @@ opened open_board(const board_args& a, std::size_t max_per_call = 1000) {
   return o;
 }
 
-std::string json_string(std::string_view s) {
-  return boost::json::serialize(boost::json::string_view(s.data(), s.size()));
-}
-
 /// A score as JSON and for people: shortest round-trip form (integers without a fraction).
 std::string score_text(double score) { return fmt::format("{}", score); }
-
-/// Prints `rows` (the first is the header) as columns; `right[i]` right-aligns column i.
-template <std::size_t N>
-void print_table(const std::vector<std::array<std::string, N>>& rows,
-                 const std::array<bool, N>& right) {
-  std::array<std::size_t, N> width{};
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < N; ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < N; ++i) {
-      if (i > 0) line += "  ";
-      if (i + 1 == N && !right[i]) {
-        line += r[i];  // no trailing blanks
-      } else {
-        line += right[i] ? fmt::format("{:>{}}", r[i], width[i])
-                         : fmt::format("{:<{}}", r[i], width[i]);
-      }
-    }
-    fmt::print("{}\n", line);
-  }
-}
 
 int run_top(const board_args& a, std::size_t n) {
   auto o = open_board(a);

@@ -1,6 +1,7 @@
 // `redkit queue`: operators' commands for a job queue (stats, dead, retry, delete), on the
 // blocking API. A queue's key prefix is not stored with it: pass the one its producers use.
 #include "commands.hpp"
+#include "output.hpp"
 
 #include <redkit/error.hpp>
 #include <redkit/job_queue.hpp>
@@ -64,10 +65,6 @@ opened open_queue(const queue_args& a) {
   return o;
 }
 
-std::string json_string(std::string_view s) {
-  return boost::json::serialize(boost::json::string_view(s.data(), s.size()));
-}
-
 /// `tp` as UTC ISO 8601 with milliseconds, e.g. 2024-05-01T12:00:00.250Z.
 std::string iso_utc(q::clock::time_point tp) {
   using namespace std::chrono;
@@ -86,29 +83,6 @@ std::string one_line(std::string s) {
   std::replace_if(
       s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, ' ');
   return s;
-}
-
-/// Prints `rows` (the first is the header) as columns; `right[i]` right-aligns column i.
-template <std::size_t N>
-void print_table(const std::vector<std::array<std::string, N>>& rows,
-                 const std::array<bool, N>& right) {
-  std::array<std::size_t, N> width{};
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < N; ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < N; ++i) {
-      if (i > 0) line += "  ";
-      if (i + 1 == N && !right[i]) {
-        line += r[i];  // no trailing blanks
-      } else {
-        line += right[i] ? fmt::format("{:>{}}", r[i], width[i])
-                         : fmt::format("{:<{}}", r[i], width[i]);
-      }
-    }
-    fmt::print("{}\n", line);
-  }
 }
 
 int run_stats(const queue_args& a) {
