@@ -62,6 +62,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
         cycle_(script::embedded("queue/cycle")),
         renew_(script::embedded("queue/renew")),
         wake_(store_ ? store_->get_executor() : asio::any_io_executor{}),
+        second_(store_ ? store_->get_executor() : asio::any_io_executor{}),
         beat_(store_ ? store_->get_executor() : asio::any_io_executor{}) {
     if (!store_) throw invalid("no store");
     if (opts_.concurrency == 0) throw invalid("concurrency must be at least 1");
@@ -83,8 +84,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<void> loop() {
     auto self = shared_from_this();
     while (accepting_ || held_ > 0 || !settlements_.empty()) {
-      const unsigned capacity = opts_.concurrency + opts_.prefetch;
-      const unsigned free = accepting_ && held_ < capacity ? capacity - held_ : 0;
+      const unsigned free = free_slots();
       if (free == 0 && settlements_.empty()) {
         co_await sleep(opts_.idle_check);  // a finishing run wakes us
         continue;
@@ -95,9 +95,17 @@ struct worker::impl : std::enable_shared_from_this<impl> {
       std::size_t leased = 0;
       bool failed = false;
       try {
+        requested_ += free;
+        primary_in_flight_ = true;
+        wake_second();  // it may settle and lease meanwhile
         std::tie(next_in, leased) = co_await cycle(free, batch);
+        primary_in_flight_ = false;
+        requested_ -= free;
+        wake_second();  // it sleeps while the main loop has no cycle out
         failures_ = 0;
       } catch (const std::exception&) {
+        primary_in_flight_ = false;
+        requested_ -= free;
         // The store failed: settlements are kept (settling twice is harmless: the second one
         // finds the job settled), and the loop backs off.
         settlements_.insert(settlements_.end(), std::make_move_iterator(batch.begin()),
@@ -122,10 +130,51 @@ struct worker::impl : std::enable_shared_from_this<impl> {
         co_await sleep(wait);
       }
     }
+    while (second_running_) {
+      wake_second();  // it sees the main loop done and ends
+      co_await sleep(std::chrono::milliseconds(1));
+    }
     stopped_ = true;
     wake_.cancel();
+    second_.cancel();
     beat_.cancel();  // the heartbeat ends now, not a lease / 3 later (it holds the store)
   }
+
+  unsigned free_slots() const {
+    const unsigned capacity = opts_.concurrency + opts_.prefetch;
+    const unsigned used = held_ + requested_;
+    return accepting_ && used < capacity ? capacity - used : 0;
+  }
+
+  /// A second cycle in flight while the main loop's is out: it settles what finished and
+  /// leases what fits meanwhile, so one worker is not bound to one round trip at a time. It
+  /// runs only while the main loop has a cycle out, so an idle worker still sends about one
+  /// command per idle_check.
+  asio::awaitable<void> second_loop() {
+    auto self = shared_from_this();
+    second_running_ = true;
+    while (!stopped_ && (accepting_ || held_ > 0 || primary_in_flight_)) {
+      const unsigned free = free_slots();
+      if (!primary_in_flight_ || (free == 0 && settlements_.empty())) {
+        second_.expires_after(std::chrono::seconds(1));
+        co_await second_.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      std::vector<settlement> batch;
+      batch.swap(settlements_);
+      requested_ += free;
+      try {
+        co_await cycle(free, batch);
+      } catch (const std::exception&) {
+        settlements_.insert(settlements_.end(), std::make_move_iterator(batch.begin()),
+                            std::make_move_iterator(batch.end()));
+      }
+      requested_ -= free;
+    }
+    second_running_ = false;
+  }
+
+  void wake_second() { second_.cancel(); }
 
   /// One cycle.lua call: settles `batch`, leases up to `n` jobs and starts them. Returns the
   /// time until the next due job or lease end (ms, -1: none) and how many jobs were leased.
@@ -260,6 +309,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
   void wake() {
     woken_ = true;
     wake_.cancel();
+    second_.cancel();
   }
 
   /// Sleeps up to `d` unless wake() was called since the last sleep; wake() ends it early.
@@ -316,6 +366,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
       if (auto self = weak.lock()) self->wake();
     });
     asio::co_spawn(store_->get_executor(), loop(), asio::detached);
+    asio::co_spawn(store_->get_executor(), second_loop(), asio::detached);
     asio::co_spawn(store_->get_executor(), heartbeat(), asio::detached);
   }
 
@@ -372,7 +423,11 @@ struct worker::impl : std::enable_shared_from_this<impl> {
   const script& renew_;
   std::map<std::string, handler, std::less<>> handlers_;
   asio::steady_timer wake_;
-  bool woken_ = false;  // wake() called since the loop's last sleep
+  bool woken_ = false;         // wake() called since the loop's last sleep
+  asio::steady_timer second_;  // the second loop's sleep
+  unsigned requested_ = 0;     // slots asked for by cycles in flight
+  bool primary_in_flight_ = false;
+  bool second_running_ = false;
   asio::steady_timer beat_;
   std::shared_ptr<subscription> subscription_;
   std::atomic<bool> started_{false};
