@@ -47,6 +47,8 @@ struct job_options {
   std::uint32_t max_attempts = 3;
   /// Not before this long from now. Default 0.
   std::chrono::milliseconds delay{0};
+  /// Not before this time (by the store's clock); wins over `delay` when set. Default: none.
+  std::optional<clock::time_point> run_at;
   /// The job's id (1-200 bytes): an enqueue with an id that is pending, delayed or active is a
   /// no-op that reports the existing job. Default: a fresh random id.
   std::string id;

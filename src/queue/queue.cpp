@@ -135,7 +135,13 @@ struct queue::impl {
     args.push_back(std::move(payload));
     args.push_back(number(o.priority));
     args.push_back(number(o.max_attempts));
-    args.push_back(number(o.delay.count()));
+    if (o.run_at) {
+      args.push_back("@" + number(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      o.run_at->time_since_epoch())
+                                      .count()));
+    } else {
+      args.push_back(number(o.delay.count()));
+    }
     args.push_back(number(o.timeout.count()));
   }
 

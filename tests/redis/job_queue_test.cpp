@@ -216,6 +216,23 @@ TEST_P(JobQueue, DelayedJobRunsOnlyWhenDue) {
   EXPECT_FALSE(q.status("later").has_value());  // completed jobs are not kept by default
 }
 
+// run_at is a time on the store's clock: the job is due exactly then (a past time: at once).
+TEST_P(JobQueue, RunAtIsATimeOnTheStoresClock) {
+  queue::queue q(store_, "jobs");
+  const auto now = store_->engine() ? store_->engine()->now() : sys_clock::now();
+  if (auto* e = store_->engine()) e->set_time(now);  // frozen
+  job_options at;
+  at.id = "at";
+  at.run_at = now + 5000ms;
+  at.delay = 1ms;  // run_at wins
+  EXPECT_EQ(q.enqueue("t", "x", at).state, job_state::delayed);
+  EXPECT_EQ(score(q.base() + ":delayed", "at"), ms_of(now + 5000ms));
+  job_options past;
+  past.id = "past";
+  past.run_at = now - 1000ms;
+  EXPECT_EQ(q.enqueue("t", "x", past).state, job_state::pending);
+}
+
 TEST_P(JobQueue, FailingRunsAreRetriedThenTheJobCompletes) {
   queue::queue q(store_, "jobs");
   auto o = quick(1);
