@@ -22,25 +22,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/lib.sh"
-runs=5
-players=10000
-ops=100000
-reads=10000
-concurrency=64
-redkit="$root/build/release/apps/redkit/redkit"
-skip_redkit=0
-while (($#)); do
-  case $1 in
-    --runs) runs=$2; shift 2 ;;
-    --players) players=$2; shift 2 ;;
-    --ops) ops=$2; shift 2 ;;
-    --reads) reads=$2; shift 2 ;;
-    --concurrency) concurrency=$2; shift 2 ;;
-    --redkit) redkit=$2; shift 2 ;;
-    --skip-redkit) skip_redkit=1; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+bench_options runs=5 players=10000 ops=100000 reads=10000 concurrency=64 -- "$@"
 stores=(redis memory)
 if ((skip_redkit)); then
   stores=()

@@ -35,3 +35,30 @@ bench_build_reference() {
   [[ -d $1/node_modules ]] || (cd "$1" && npm ci --no-audit --no-fund >&2)
   "$1/node_modules/.bin/tsc" -p "$1"
 }
+
+# bench_options NAME=DEFAULT... -- ARGS...: sets each NAME to its default, then reads the
+# command line: `--NAME VALUE` for those names, `--redkit PATH` (default: the Release build)
+# and `--skip-redkit` (sets skip_redkit=1). Anything else stops the script (exit 2).
+bench_options() {
+  local names=" " kv
+  while [[ $1 != -- ]]; do
+    kv=$1
+    names+="${kv%%=*} "
+    printf -v "${kv%%=*}" '%s' "${kv#*=}"
+    shift
+  done
+  shift
+  redkit="$root/build/release/apps/redkit/redkit"
+  skip_redkit=0
+  while (($#)); do
+    case $1 in
+      --redkit) redkit=$2; shift 2 ;;
+      --skip-redkit) skip_redkit=1; shift ;;
+      --*)
+        [[ $names == *" ${1#--} "* && $# -ge 2 ]] || { echo "unknown option $1" >&2; exit 2; }
+        printf -v "${1#--}" '%s' "$2"
+        shift 2 ;;
+      *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+}

@@ -20,21 +20,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/lib.sh"
-runs=5
-jobs=20000
-concurrency=8
-redkit="$root/build/release/apps/redkit/redkit"
-skip_redkit=0
-while (($#)); do
-  case $1 in
-    --runs) runs=$2; shift 2 ;;
-    --jobs) jobs=$2; shift 2 ;;
-    --concurrency) concurrency=$2; shift 2 ;;
-    --redkit) redkit=$2; shift 2 ;;
-    --skip-redkit) skip_redkit=1; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+bench_options runs=5 jobs=20000 concurrency=8 -- "$@"
 stores=(redis memory)
 if ((skip_redkit)); then
   stores=()
