@@ -36,7 +36,9 @@ namespace redkit::queue {
 
 using clock = std::chrono::system_clock;
 
-enum class job_state { pending, delayed, active, completed, dead };
+/// Where a job is: waiting (pending), not due yet (delayed), running (active), failed and
+/// waiting for its retry (failed), done (completed, when kept) or out of attempts (dead).
+enum class job_state { pending, delayed, active, completed, failed, dead };
 std::string_view to_string(job_state s) noexcept;
 
 /// How one job is enqueued.
@@ -49,8 +51,9 @@ struct job_options {
   std::chrono::milliseconds delay{0};
   /// Not before this time (by the store's clock); wins over `delay` when set. Default: none.
   std::optional<clock::time_point> run_at;
-  /// The job's id (1-200 bytes): an enqueue with an id that is pending, delayed or active is a
-  /// no-op that reports the existing job. Default: a fresh random id.
+  /// The job's id (1-200 bytes): an enqueue with an id that is pending, delayed, active or
+  /// failed (waiting for its retry) is a no-op that reports the existing job. Default: a fresh
+  /// random id.
   std::string id;
   /// A run longer than this fails (and may be retried); 0: the worker's default.
   std::chrono::milliseconds timeout{0};

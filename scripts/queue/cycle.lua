@@ -66,7 +66,7 @@ for a = 8, 7 + 5 * tonumber(ARGV[7]), 5 do
         make_dead(base, id, now, err, dead_cap)
       else
         redis.call('ZADD', base .. ':delayed', now + tonumber(ARGV[a + 3]), id)
-        redis.call('HSET', key, 'state', 'delayed', 'token', '', 'error', err)
+        redis.call('HSET', key, 'state', 'failed', 'token', '', 'error', err)
       end
     end
   end

@@ -1,5 +1,6 @@
 -- Enqueues jobs: pending (by priority, FIFO within one) or delayed until their time. A job whose
--- id is already pending, delayed or active is left alone and reported as existing.
+-- id is already pending, delayed, active or failed (waiting for its retry) is left alone and
+-- reported as existing.
 -- Atomicity: one script for the whole batch.
 -- KEYS[1]   the queue's base name
 -- ARGV[1..] per job, 7 values: id, type, payload, priority (0 .. 2^20), max attempts,
@@ -18,7 +19,7 @@ for a = 1, #ARGV, 7 do
   if string.sub(when, 1, 1) == '@' then due = tonumber(string.sub(when, 2)) end
   local key = job_key(base, id)
   local state = redis.call('HGET', key, 'state')
-  if state == 'pending' or state == 'delayed' or state == 'active' then
+  if state == 'pending' or state == 'delayed' or state == 'active' or state == 'failed' then
     reply[#reply + 1] = 0
     reply[#reply + 1] = state
   else

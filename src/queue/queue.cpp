@@ -70,7 +70,7 @@ const std::string& string_of(const resp::reply& r) {
 
 std::optional<job_state> parse_state(std::string_view s) {
   for (auto st : {job_state::pending, job_state::delayed, job_state::active, job_state::completed,
-                  job_state::dead}) {
+                  job_state::failed, job_state::dead}) {
     if (s == to_string(st)) return st;
   }
   return std::nullopt;
@@ -94,6 +94,8 @@ std::string_view to_string(job_state s) noexcept {
       return "active";
     case job_state::completed:
       return "completed";
+    case job_state::failed:
+      return "failed";
     case job_state::dead:
       return "dead";
   }

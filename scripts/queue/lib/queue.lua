@@ -3,7 +3,8 @@
 --   :j:<id>   hash: type, payload, priority, max_attempts, attempts, timeout, created, state,
 --             token, error, finished
 --   :pending  sorted set, score = priority * 2^33 + sequence (lower first, FIFO within one)
---   :delayed  sorted set, score = the time it becomes due (ms)
+--   :delayed  sorted set, score = the time it becomes due (ms): delayed jobs, and failed ones
+--             waiting for their retry
 --   :active   sorted set, score = the lease's end (ms)
 --   :dead     sorted set, score = when it died (ms)
 --   :done     sorted set of kept completed jobs, score = when they finished (ms)
