@@ -3,6 +3,7 @@
 // writers use.
 #include "commands.hpp"
 #include "output.hpp"
+#include "store_args.hpp"
 
 #include <redkit/error.hpp>
 #include <redkit/leaderboard.hpp>
@@ -28,23 +29,16 @@ namespace {
 namespace lb = leaderboard;
 
 /// What every `leaderboard` subcommand takes.
-struct board_args {
-  std::string url = "redis://127.0.0.1:6379";
-  int timeout_ms = 2000;
+struct board_args : store_args {
   std::string name;
   std::string period = "all_time";
   std::string day;  // YYYY-MM-DD; empty: today by the store's clock
   std::string order = "descending";
   std::string tie_break = "member";
-  std::string prefix = "rk";
-  bool json = false;
 };
 
 void add_board_options(CLI::App& app, board_args& a) {
   app.add_option("name", a.name, "Board name")->required();
-  app.add_option("--store", a.url, "Store URL (redis://, rediss://, unix://)")
-      ->envname("REDKIT_STORE")
-      ->capture_default_str();
   app.add_option("--period", a.period, "Which board: all_time, daily, weekly or monthly")
       ->check(CLI::IsMember({"all_time", "daily", "weekly", "monthly"}))
       ->capture_default_str();
@@ -57,11 +51,7 @@ void add_board_options(CLI::App& app, board_args& a) {
   app.add_option("--tie-break", a.tie_break, "How equal scores rank: member (by id) or earliest")
       ->check(CLI::IsMember({"member", "earliest"}))
       ->capture_default_str();
-  app.add_option("--prefix", a.prefix, "Key prefix")->capture_default_str();
-  app.add_option("--timeout-ms", a.timeout_ms, "Connect and request deadline in ms")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_flag("--json", a.json, "Print JSON");
+  add_store_args(app, a);
 }
 
 std::chrono::sys_days parse_day(const std::string& s) {
@@ -93,10 +83,7 @@ struct opened {
 
 opened open_board(const board_args& a, std::size_t max_per_call = 1000) {
   opened o;
-  store_options so;
-  so.connect_timeout = std::chrono::milliseconds(a.timeout_ms);
-  so.request_timeout = std::chrono::milliseconds(a.timeout_ms);
-  o.s = store::open(a.url, so);
+  o.s = open_store(a);
   lb::options opts;
   opts.prefix = a.prefix;
   opts.order = a.order == "ascending" ? lb::order::ascending : lb::order::descending;

@@ -2,6 +2,7 @@
 // blocking API. A queue's key prefix is not stored with it: pass the one its producers use.
 #include "commands.hpp"
 #include "output.hpp"
+#include "store_args.hpp"
 
 #include <redkit/error.hpp>
 #include <redkit/job_queue.hpp>
@@ -26,24 +27,13 @@ namespace {
 namespace q = redkit::queue;
 
 /// What every `queue` subcommand takes.
-struct queue_args {
-  std::string url = "redis://127.0.0.1:6379";
-  int timeout_ms = 2000;
+struct queue_args : store_args {
   std::string name;
-  std::string prefix = "rk";
-  bool json = false;
 };
 
 void add_queue_options(CLI::App& app, queue_args& a) {
   app.add_option("name", a.name, "Queue name")->required();
-  app.add_option("--store", a.url, "Store URL (redis://, rediss://, unix://)")
-      ->envname("REDKIT_STORE")
-      ->capture_default_str();
-  app.add_option("--prefix", a.prefix, "Key prefix")->capture_default_str();
-  app.add_option("--timeout-ms", a.timeout_ms, "Connect and request deadline in ms")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_flag("--json", a.json, "Print JSON");
+  add_store_args(app, a);
 }
 
 /// The store and the queue `a` names (the store first, so it outlives the queue).
@@ -54,10 +44,7 @@ struct opened {
 
 opened open_queue(const queue_args& a) {
   opened o;
-  store_options so;
-  so.connect_timeout = std::chrono::milliseconds(a.timeout_ms);
-  so.request_timeout = std::chrono::milliseconds(a.timeout_ms);
-  o.s = store::open(a.url, so);
+  o.s = open_store(a);
   q::queue_options opts;
   opts.prefix = a.prefix;
   opts.timeout = std::chrono::milliseconds(a.timeout_ms);
