@@ -44,7 +44,6 @@ for _ in $(seq "$runs"); do
   done
 done
 
-col() { awk -v f="$1" -v w="$2" -v c="$3" '$1==f && $2==w {print $c}' "$results" | median; }
 echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/'), $(nproc) cores," \
   "$runs interleaved runs of $ops SETs each, medians"
 echo

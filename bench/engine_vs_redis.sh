@@ -46,7 +46,6 @@ for _ in $(seq "$runs"); do
   done
 done
 
-col() { awk -v w="$1" -v s="$2" -v c="$3" '$1==w && $2==s {print $c}' "$results" | median; }
 echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/'), $(nproc) cores," \
   "$runs interleaved runs, $ops ops, $keys keys, $concurrency in flight, medians"
 echo

@@ -78,7 +78,6 @@ for _ in $(seq "$runs"); do
 done
 
 # The results' columns: name, store, then check's fields from column 3 on.
-col() { awk -v n="$1" -v s="$2" -v c="$3" '$1==n && $2==s {print $c}' "$results" | median; }
 operations=(update top around page)
 declare -A ops_col=([update]=3 [top]=5 [around]=7 [page]=9)
 declare -A ref_rate
@@ -106,12 +105,6 @@ row "reference (Node, ioredis) on Redis" reference redis
 ((skip_redkit)) || row "redkit on the engine" redkit memory
 echo
 
-# target LABEL VALUE MIN: one PASS/FAIL line for VALUE >= MIN.
-target() {
-  local verdict=FAIL
-  awk "BEGIN{exit !($2 >= $3)}" && verdict=PASS
-  printf '%s: %s (%.0f vs %.0f)\n' "$verdict" "$1" "$2" "$3"
-}
 if ((skip_redkit)); then
   echo "targets: skipped (--skip-redkit)"
 else
@@ -122,16 +115,9 @@ else
       "$(awk "BEGIN{print 3 * ${ref_rate[$op]}}")"
   done
 fi
-# board LABEL NAME STORE: the board players of every run against the expected count.
-board() {
-  awk -v n="$2" -v s="$3" -v e="$expected" -v l="$1" '$1==n && $2==s {
-      ++runs; if ($11 != e) ++off; if (min == "" || $11 < min) min = $11; if ($11 > max) max = $11 }
-    END { printf "%s %s", l, off ? sprintf("%d..%d (%d of %d runs off)", min, max, off, runs) \
-                                 : sprintf("exact in all %d runs", runs) }' "$results"
-}
-board_line=$(board reference reference redis)
-((skip_redkit)) || board_line+="; $(board "redkit on Redis" redkit redis)"
-((skip_redkit)) || board_line+="; $(board "redkit on the engine" redkit memory)"
+board_line=$(exact_count reference reference redis 11 "$expected")
+((skip_redkit)) || board_line+="; $(exact_count "redkit on Redis" redkit redis 11 "$expected")"
+((skip_redkit)) || board_line+="; $(exact_count "redkit on the engine" redkit memory 11 "$expected")"
 verdict=PASS
 awk -v e="$expected" '$11 != e {bad = 1} END {exit bad}' "$results" || verdict=FAIL
 printf '%s: board players == %s (min(N, P)) in every run: %s\n' "$verdict" "$expected" "$board_line"

@@ -62,3 +62,23 @@ bench_options() {
     esac
   done
 }
+
+# The scripts' results file holds one line per measurement: NAME STORE then figures.
+# col NAME STORE COLUMN: the median of COLUMN over the lines of NAME on STORE in $results.
+col() { awk -v n="$1" -v s="$2" -v c="$3" '$1==n && $2==s {print $c}' "$results" | median; }
+
+# target LABEL VALUE MIN: one PASS/FAIL line for VALUE >= MIN.
+target() {
+  local verdict=FAIL
+  awk "BEGIN{exit !($2 >= $3)}" && verdict=PASS
+  printf '%s: %s (%.0f vs %.0f)\n' "$verdict" "$1" "$2" "$3"
+}
+
+# exact_count LABEL NAME STORE COLUMN EXPECTED: "LABEL exact in all R runs", or the range and
+# how many runs were off, for COLUMN of NAME on STORE in $results.
+exact_count() {
+  awk -v n="$2" -v s="$3" -v c="$4" -v e="$5" -v l="$1" '$1==n && $2==s {
+      ++runs; if ($c != e) ++off; if (min == "" || $c < min) min = $c; if ($c > max) max = $c }
+    END { printf "%s %s", l, off ? sprintf("%d..%d (%d of %d runs off)", min, max, off, runs) \
+                                 : sprintf("exact in all %d runs", runs) }' "$results"
+}

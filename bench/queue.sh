@@ -82,7 +82,6 @@ for _ in $(seq "$runs"); do
 done
 
 # The results' columns: name, store, enqueue/s, jobs/s, completed.
-col() { awk -v n="$1" -v s="$2" -v c="$3" '$1==n && $2==s {print $c}' "$results" | median; }
 ref_enqueue=$(col reference redis 3)
 ref_jobs=$(col reference redis 4)
 bullmq_enqueue=$(col bullmq redis 3)
@@ -110,12 +109,6 @@ row "BullMQ (Node) on Redis" bullmq redis
 ((skip_redkit)) || row "redkit on the engine" redkit memory
 echo
 
-# target LABEL VALUE MIN: one PASS/FAIL line for VALUE >= MIN.
-target() {
-  local verdict=FAIL
-  awk "BEGIN{exit !($2 >= $3)}" && verdict=PASS
-  printf '%s: %s (%.0f vs %.0f)\n' "$verdict" "$1" "$2" "$3"
-}
 if ((skip_redkit)); then
   echo "targets: skipped (--skip-redkit)"
 else
@@ -124,16 +117,9 @@ else
   target "redkit on Redis jobs/s >= 5x BullMQ" "$(col redkit redis 4)" \
     "$(awk "BEGIN{print 5 * $bullmq_jobs}")"
 fi
-# completed LABEL NAME STORE: the completed jobs of every run against N.
-completed() {
-  awk -v n="$2" -v s="$3" -v e="$jobs" -v l="$1" '$1==n && $2==s {
-      ++runs; if ($5 != e) ++off; if (min == "" || $5 < min) min = $5; if ($5 > max) max = $5 }
-    END { printf "%s %s", l, off ? sprintf("%d..%d (%d of %d runs off)", min, max, off, runs) \
-                                 : sprintf("exact in all %d runs", runs) }' "$results"
-}
-completed_line="$(completed reference reference redis); $(completed BullMQ bullmq redis)"
-((skip_redkit)) || completed_line+="; $(completed "redkit on Redis" redkit redis)"
-((skip_redkit)) || completed_line+="; $(completed "redkit on the engine" redkit memory)"
+completed_line="$(exact_count reference reference redis 5 "$jobs"); $(exact_count BullMQ bullmq redis 5 "$jobs")"
+((skip_redkit)) || completed_line+="; $(exact_count "redkit on Redis" redkit redis 5 "$jobs")"
+((skip_redkit)) || completed_line+="; $(exact_count "redkit on the engine" redkit memory 5 "$jobs")"
 verdict=PASS
 awk -v e="$jobs" '$5 != e {bad = 1} END {exit bad}' "$results" || verdict=FAIL
 printf '%s: completed == %s (N) in every run: %s\n' "$verdict" "$jobs" "$completed_line"

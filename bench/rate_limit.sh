@@ -76,7 +76,6 @@ for _ in $(seq "$runs"); do
   ! rcli info errorstats | grep errorstat_ >&2 || { echo "ceiling: error replies" >&2; exit 1; }
 done
 
-col() { awk -v n="$1" -v s="$2" -v c="$3" '$1==n && $2==s {print $c}' "$results" | median; }
 ref_rate=$(col reference redis 3)
 ceiling=$(col ceiling redis 3)
 row() {  # row LABEL NAME STORE
@@ -97,12 +96,6 @@ row "ceiling: redis-benchmark EVALSHA of the reference's script" ceiling redis
 for a in "${algorithms[@]}"; do row "redkit $a on the engine" "$a" memory; done
 echo
 
-# target LABEL VALUE MIN: one PASS/FAIL line for VALUE >= MIN.
-target() {
-  local verdict=FAIL
-  awk "BEGIN{exit !($2 >= $3)}" && verdict=PASS
-  printf '%s: %s (%.0f vs %.0f)\n' "$verdict" "$1" "$2" "$3"
-}
 if ((skip_redkit)); then
   echo "targets: skipped (--skip-redkit)"
 else
