@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "blocking.hpp"
+#include "script_reply.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -14,11 +15,11 @@ namespace redkit::leaderboard {
 namespace {
 
 error invalid(std::string_view what) {
-  return error(make_error_code(errc::invalid_argument), fmt::format("leaderboard: {}", what));
+  return detail::pattern_error(errc::invalid_argument, "leaderboard", what);
 }
 
 error unexpected(std::string_view what) {
-  return error(make_error_code(errc::unexpected_reply), fmt::format("leaderboard: {}", what));
+  return detail::pattern_error(errc::unexpected_reply, "leaderboard", what);
 }
 
 std::string_view code_of(period p) {
@@ -33,11 +34,6 @@ std::string_view code_of(period p) {
       break;
   }
   return "all";
-}
-
-std::string number(std::int64_t n) {
-  char buf[24];
-  return {buf, std::to_chars(buf, buf + sizeof buf, n).ptr};
 }
 
 /// Shortest text that reads back as exactly `d`.
@@ -86,18 +82,11 @@ player player_of(std::string id, std::string_view info) {
 }
 
 const std::vector<resp::reply>& array_of(const resp::reply& r) {
-  if (!r.is_aggregate()) throw unexpected("unexpected reply from a leaderboard script");
-  return r.elements;
+  return detail::reply_array(r, "leaderboard");
 }
-
-std::int64_t integer_of(const resp::reply& r) {
-  if (r.type != resp::type::integer) throw unexpected("unexpected reply from a leaderboard script");
-  return r.integer;
-}
-
+std::int64_t integer_of(const resp::reply& r) { return detail::reply_integer(r, "leaderboard"); }
 const std::string& string_of(const resp::reply& r) {
-  if (!r.is_string()) throw unexpected("unexpected reply from a leaderboard script");
-  return r.string;
+  return detail::reply_string(r, "leaderboard");
 }
 
 double double_of(const resp::reply& r) {
@@ -211,8 +200,8 @@ struct board::impl {
   /// The arguments that name one period's board: code, day, week start, order, tie-break.
   void append_view(std::vector<std::string>& args, const view& v) const {
     args.emplace_back(code_of(v.of.value_or(opts_.periods.front())));
-    args.push_back(v.day ? number(v.day->time_since_epoch().count()) : "");  // "": today
-    args.push_back(number(opts_.week_start));
+    args.push_back(v.day ? detail::decimal(v.day->time_since_epoch().count()) : "");  // "": today
+    args.push_back(detail::decimal(opts_.week_start));
     args.emplace_back(order_code());
     args.emplace_back(tie_code());
   }
@@ -243,9 +232,9 @@ struct board::impl {
                                   std::move(new_info),
                                   std::string(order_code()),
                                   std::string(tie_code()),
-                                  number(static_cast<std::int64_t>(opts_.max_size)),
-                                  number(opts_.week_start),
-                                  number(opts_.retention.count())};
+                                  detail::decimal(static_cast<std::int64_t>(opts_.max_size)),
+                                  detail::decimal(opts_.week_start),
+                                  detail::decimal(opts_.retention.count())};
     for (const auto p : opts_.periods) args.emplace_back(code_of(p));
     resp::reply r;
     try {
@@ -311,8 +300,8 @@ struct board::impl {
     }
     std::vector<std::string> args{"r"};
     append_view(args, v);
-    args.push_back(number(static_cast<std::int64_t>(first)));
-    args.push_back(number(static_cast<std::int64_t>(n)));
+    args.push_back(detail::decimal(static_cast<std::int64_t>(first)));
+    args.push_back(detail::decimal(static_cast<std::int64_t>(n)));
     const auto r = co_await eval(range_, std::move(args));
     const auto& e = array_of(r);
     if (e.size() != 3) throw unexpected("unexpected reply from leaderboard/range");
@@ -332,7 +321,8 @@ struct board::impl {
     if (const auto k = fixed_keys(v)) {
       // The period is known here: around.lua on the board's declared keys.
       std::vector<std::string> keys{k->first, k->second};
-      std::vector<std::string> args{std::string(id), number(static_cast<std::int64_t>(range)),
+      std::vector<std::string> args{std::string(id),
+                                    detail::decimal(static_cast<std::int64_t>(range)),
                                     fill ? "1" : "0", std::string(order_code())};
       r = co_await store_->async_eval(around_, std::move(keys), std::move(args),
                                       request_options{opts_.timeout});
@@ -340,7 +330,7 @@ struct board::impl {
       std::vector<std::string> args{"a"};
       append_view(args, v);
       args.emplace_back(id);
-      args.push_back(number(static_cast<std::int64_t>(range)));
+      args.push_back(detail::decimal(static_cast<std::int64_t>(range)));
       args.emplace_back(fill ? "1" : "0");
       r = co_await eval(range_, std::move(args));
     }
@@ -406,7 +396,7 @@ struct board::impl {
   asio::awaitable<bool> remove(std::string_view id) {
     check_player_id(id);
     std::vector<std::string> args{std::string(id), std::string(tie_code()),
-                                  number(opts_.week_start)};
+                                  detail::decimal(opts_.week_start)};
     for (const auto p : opts_.periods) args.emplace_back(code_of(p));
     co_return integer_of(co_await eval(remove_, std::move(args))) > 0;
   }

@@ -3,11 +3,10 @@
 #include "queue/queue_parts.hpp"
 
 #include <fmt/core.h>
-#include <sodium.h>
 
 #include "blocking.hpp"
+#include "script_reply.hpp"
 
-#include <array>
 #include <charconv>
 
 namespace redkit::queue {
@@ -15,30 +14,16 @@ namespace redkit::queue {
 namespace detail {
 
 error invalid(std::string_view what) {
-  return error(make_error_code(errc::invalid_argument), fmt::format("queue: {}", what));
+  return redkit::detail::pattern_error(errc::invalid_argument, "queue", what);
 }
 
 error unexpected(std::string_view what) {
-  return error(make_error_code(errc::unexpected_reply), fmt::format("queue: {}", what));
+  return redkit::detail::pattern_error(errc::unexpected_reply, "queue", what);
 }
 
-std::string number(std::int64_t n) {
-  char buf[24];
-  return {buf, std::to_chars(buf, buf + sizeof buf, n).ptr};
-}
+std::string number(std::int64_t n) { return redkit::detail::decimal(n); }
 
-std::string random_id() {
-  static const int ok = sodium_init();
-  (void)ok;
-  std::array<unsigned char, 16> raw{};
-  randombytes_buf(raw.data(), raw.size());
-  std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.size() - 1);
-  return out;
-}
+std::string random_id() { return redkit::detail::random_base64url(16); }
 
 std::string base_of(const queue_options& o, std::string_view name) {
   if (name.empty() || name.size() > 200 || name.find_first_of("{}") != std::string_view::npos) {
@@ -49,23 +34,20 @@ std::string base_of(const queue_options& o, std::string_view name) {
 }
 
 const std::vector<resp::reply>& array_of(const resp::reply& r) {
-  if (!r.is_aggregate()) throw unexpected("unexpected reply from a queue script");
-  return r.elements;
+  return redkit::detail::reply_array(r, "queue");
 }
 
 std::int64_t integer_of(const resp::reply& r) {
-  if (r.type == resp::type::integer) return r.integer;
-  if (r.is_string()) {
+  if (r.is_string()) {  // (hash fields come back as text)
     std::int64_t v = 0;
     const auto* end = r.string.data() + r.string.size();
     if (std::from_chars(r.string.data(), end, v).ptr == end) return v;
   }
-  throw unexpected("unexpected reply from a queue script");
+  return redkit::detail::reply_integer(r, "queue");
 }
 
 const std::string& string_of(const resp::reply& r) {
-  if (!r.is_string()) throw unexpected("unexpected reply from a queue script");
-  return r.string;
+  return redkit::detail::reply_string(r, "queue");
 }
 
 std::optional<job_state> parse_state(std::string_view s) {
@@ -76,9 +58,7 @@ std::optional<job_state> parse_state(std::string_view s) {
   return std::nullopt;
 }
 
-clock::time_point from_ms(std::int64_t ms) {
-  return clock::time_point(std::chrono::milliseconds(ms));
-}
+clock::time_point from_ms(std::int64_t ms) { return redkit::detail::from_unix_ms(ms); }
 
 }  // namespace detail
 

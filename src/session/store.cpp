@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "blocking.hpp"
+#include "script_reply.hpp"
 
 #include <array>
 #include <atomic>
@@ -15,15 +16,17 @@
 namespace redkit::session {
 
 namespace json = boost::json;
+using detail::base64url;
+using detail::from_unix_ms;
 
 namespace {
 
 error invalid(std::string_view what) {
-  return error(make_error_code(errc::invalid_argument), fmt::format("session: {}", what));
+  return detail::pattern_error(errc::invalid_argument, "session", what);
 }
 
 error unexpected(std::string_view what) {
-  return error(make_error_code(errc::unexpected_reply), fmt::format("session: {}", what));
+  return detail::pattern_error(errc::unexpected_reply, "session", what);
 }
 
 // --- tokens and hashes -------------------------------------------------------------------------
@@ -33,26 +36,6 @@ constexpr std::size_t id_bytes = 16;      // session id: random
 constexpr std::size_t secret_bytes = 32;  // the token's secret: random (256 bits)
 
 constexpr std::size_t b64_length(std::size_t bytes) { return (bytes * 4 + 2) / 3; }
-
-void init_sodium() {
-  static const int ok = sodium_init();
-  if (ok < 0) throw error(make_error_code(errc::invalid_argument), "session: libsodium failed");
-}
-
-std::string base64url(const unsigned char* data, std::size_t n) {
-  std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-std::string random_text(std::size_t bytes) {
-  std::array<unsigned char, 32> buf{};
-  randombytes_buf(buf.data(), bytes);
-  auto text = base64url(buf.data(), bytes);
-  sodium_memzero(buf.data(), buf.size());
-  return text;
-}
 
 /// BLAKE2b of `data`, `bytes` long, in base64url.
 std::string digest(std::string_view data, std::size_t bytes) {
@@ -92,15 +75,6 @@ std::string fingerprint(const request_info& info) {
   data += '\n';
   data += info.accept_language;
   return digest(data, 16);
-}
-
-std::string number(std::int64_t n) {
-  char buf[24];
-  return {buf, std::to_chars(buf, buf + sizeof buf, n).ptr};
-}
-
-clock::time_point from_ms(std::int64_t ms) {
-  return clock::time_point(std::chrono::milliseconds(ms));
 }
 
 // --- meta: what the scripts store opaquely -----------------------------------------------------
@@ -190,19 +164,10 @@ bool same_hash(std::string_view a, std::string_view b) {
 // --- replies -----------------------------------------------------------------------------------
 
 const std::vector<resp::reply>& array_of(const resp::reply& r) {
-  if (!r.is_aggregate()) throw unexpected("unexpected reply from a session script");
-  return r.elements;
+  return detail::reply_array(r, "session");
 }
-
-std::int64_t integer_of(const resp::reply& r) {
-  if (r.type != resp::type::integer) throw unexpected("unexpected reply from a session script");
-  return r.integer;
-}
-
-const std::string& string_of(const resp::reply& r) {
-  if (!r.is_string()) throw unexpected("unexpected reply from a session script");
-  return r.string;
-}
+std::int64_t integer_of(const resp::reply& r) { return detail::reply_integer(r, "session"); }
+const std::string& string_of(const resp::reply& r) { return detail::reply_string(r, "session"); }
 
 /// TIME's reply in ms.
 std::int64_t time_ms(const resp::reply& r) {
@@ -251,7 +216,6 @@ struct store::impl {
         remove_all_(script::embedded("session/remove_all")),
         list_(script::embedded("session/list")),
         rotate_(script::embedded("session/rotate")) {
-    init_sodium();
     if (!store_) throw invalid("no store");
     if (opts_.max_sessions == 0) throw invalid("max_sessions must be at least 1");
     if (opts_.idle_timeout.count() <= 0) throw invalid("idle_timeout must be positive");
@@ -270,8 +234,8 @@ struct store::impl {
   }
   std::string key(std::string_view user_id) const { return key_of_tag(digest(user_id, tag_bytes)); }
 
-  std::string idle() const { return number(opts_.idle_timeout.count()); }
-  std::string absolute() const { return number(opts_.absolute_timeout.count()); }
+  std::string idle() const { return detail::decimal(opts_.idle_timeout.count()); }
+  std::string absolute() const { return detail::decimal(opts_.absolute_timeout.count()); }
 
   asio::awaitable<resp::reply> eval(const script& s, std::string key,
                                     std::vector<std::string> args) {
@@ -306,25 +270,25 @@ struct store::impl {
     check_user(u);
     if (device_in.size() > 256) throw invalid("device id must be at most 256 bytes");
     issued out;
-    out.device = device_in.empty() ? "dev-" + random_text(16) : std::string(device_in);
+    out.device = device_in.empty() ? "dev-" + detail::random_base64url(16) : std::string(device_in);
     const auto tag = digest(u.id, tag_bytes);
     const auto meta = make_meta(u, out.device, info);
     const auto device_hash = digest(out.device, 16);
     const auto fp = fingerprint(info);
     for (int attempt = 0;; ++attempt) {
-      out.session_id = random_text(id_bytes);
-      const auto secret = random_text(secret_bytes);
+      out.session_id = detail::random_base64url(id_bytes);
+      const auto secret = detail::random_base64url(secret_bytes);
       std::vector<std::string> args{
           out.session_id, digest(secret, 32),
           device_hash,    fp,
-          meta,           number(static_cast<std::int64_t>(opts_.max_sessions)),
+          meta,           detail::decimal(static_cast<std::int64_t>(opts_.max_sessions)),
           idle(),         absolute()};
       const auto r = co_await eval(login_, key_of_tag(tag), std::move(args));
       const auto& e = array_of(r);
       if (e.size() == 1 && integer_of(e[0]) == -1 && attempt < 3) continue;  // id taken
       if (e.size() < 3) throw unexpected("unexpected reply from session/login");
       out.token = fmt::format("{}.{}.{}", tag, out.session_id, secret);
-      out.expires_at = from_ms(integer_of(e[1]));
+      out.expires_at = from_unix_ms(integer_of(e[1]));
       out.replaced = string_of(e[2]);
       for (std::size_t i = 3; i < e.size(); ++i) out.evicted.push_back(string_of(e[i]));
       break;
@@ -371,9 +335,9 @@ struct store::impl {
     }
     auto s = parse_meta(rec->meta);
     s.id = t->id;
-    s.created = from_ms(rec->created);
-    s.last_access = from_ms(rec->last_access);
-    s.expires_at = from_ms(deadline);
+    s.created = from_unix_ms(rec->created);
+    s.last_access = from_unix_ms(rec->last_access);
+    s.expires_at = from_unix_ms(deadline);
     co_return found(std::move(s), mismatch);
   }
 #pragma GCC diagnostic pop
@@ -390,7 +354,7 @@ struct store::impl {
                                   policy,
                                   idle(),
                                   absolute(),
-                                  number(opts_.touch_interval.count())};
+                                  detail::decimal(opts_.touch_interval.count())};
     const auto r = co_await eval(validate_, std::move(key), std::move(args));
     const auto& e = array_of(r);
     if (e.empty()) throw unexpected("unexpected reply from session/validate");
@@ -409,9 +373,9 @@ struct store::impl {
     if (e.size() != 7) throw unexpected("unexpected reply from session/validate");
     auto s = parse_meta(string_of(e[6]));
     s.id = id;
-    s.created = from_ms(integer_of(e[3]));
-    s.last_access = from_ms(integer_of(e[4]));
-    s.expires_at = from_ms(integer_of(e[5]));
+    s.created = from_unix_ms(integer_of(e[3]));
+    s.last_access = from_unix_ms(integer_of(e[4]));
+    s.expires_at = from_unix_ms(integer_of(e[5]));
     if (integer_of(e[2]) == 1) ++m_.touches;
     co_return found(std::move(s), integer_of(e[1]) == 1);
   }
@@ -467,9 +431,9 @@ struct store::impl {
     for (std::size_t i = 0; i < e.size(); i += 5) {
       auto s = parse_meta(string_of(e[i + 4]));
       s.id = string_of(e[i]);
-      s.created = from_ms(integer_of(e[i + 1]));
-      s.last_access = from_ms(integer_of(e[i + 2]));
-      s.expires_at = from_ms(integer_of(e[i + 3]));
+      s.created = from_unix_ms(integer_of(e[i + 1]));
+      s.last_access = from_unix_ms(integer_of(e[i + 2]));
+      s.expires_at = from_unix_ms(integer_of(e[i + 3]));
       out.push_back(std::move(s));
     }
     std::sort(out.begin(), out.end(), [](const session& a, const session& b) {
@@ -489,7 +453,7 @@ struct store::impl {
     }
     if (!t) co_return std::nullopt;
     const auto new_user = u ? user_json(*u) : std::string();
-    const auto secret = random_text(secret_bytes);
+    const auto secret = detail::random_base64url(secret_bytes);
     std::vector<std::string> args{
         std::string(t->id), digest(t->secret, 32), digest(secret, 32), new_user, idle(),
         absolute()};
@@ -502,7 +466,7 @@ struct store::impl {
     out.token = fmt::format("{}.{}.{}", t->tag, t->id, secret);
     out.session_id = t->id;
     out.device = parse_meta(string_of(e[3])).device;
-    out.expires_at = from_ms(integer_of(e[2]));
+    out.expires_at = from_unix_ms(integer_of(e[2]));
     ++m_.rotations;
     co_return out;
   }

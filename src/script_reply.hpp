@@ -1,0 +1,39 @@
+// Shared by the patterns that call scripts (sessions, leaderboards, the job queue): reading a
+// script's reply, numbers as script arguments, and random base64url text (libsodium).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <redkit/error.hpp>
+#include <redkit/resp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace redkit::detail {
+
+/// The error `<pattern>: <what>`.
+error pattern_error(errc code, std::string_view pattern, std::string_view what);
+
+/// A script reply's elements, integer or string; anything else raises errc::unexpected_reply
+/// as "<pattern>: unexpected reply from a <pattern> script".
+const std::vector<resp::reply>& reply_array(const resp::reply& r, std::string_view pattern);
+std::int64_t reply_integer(const resp::reply& r, std::string_view pattern);
+const std::string& reply_string(const resp::reply& r, std::string_view pattern);
+
+/// `n` in decimal (a script argument).
+std::string decimal(std::int64_t n);
+
+/// A time from milliseconds since the epoch (scripts' TIME-based stamps).
+inline std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+/// Binary data in base64url without padding.
+std::string base64url(const unsigned char* data, std::size_t n);
+/// `bytes` (at most 32) from libsodium's CSPRNG, in base64url.
+std::string random_base64url(std::size_t bytes);
+
+}  // namespace redkit::detail
