@@ -10,24 +10,38 @@
 
 local base, mode, lease = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local now = now_ms()
-local reply, wake = {}, false
-for a = 3, #ARGV, 2 do
-  local id, tok = ARGV[a], ARGV[a + 1]
-  local key = job_key(base, id)
-  local j = redis.call('HMGET', key, 'state', 'token', 'priority')
-  if j[1] ~= 'active' or j[2] ~= tok then
-    reply[#reply + 1] = 0
+local ids = {}
+for a = 3, #ARGV, 2 do ids[#ids + 1] = ARGV[a] end
+local runs = hmget_all(base .. ':run', ids)
+local reply, held, attempts, seen = {}, {}, {}, {}
+for i = 1, #ids do
+  local n, holder = run_of(runs[i])
+  if holder and holder == ARGV[2 * i + 2] and not seen[ids[i]] then
+    seen[ids[i]] = true
+    held[#held + 1] = ids[i]
+    attempts[#attempts + 1] = n
+    reply[i] = 1
   else
-    reply[#reply + 1] = 1
-    if mode == 'renew' then
-      redis.call('ZADD', base .. ':active', now + lease, id)
-    else
-      redis.call('ZREM', base .. ':active', id)
-      redis.call('HINCRBY', key, 'attempts', -1)
-      make_pending(base, id, tonumber(j[3]) or 0)
-      wake = true
-    end
+    reply[i] = 0
   end
 end
-if wake then redis.call('PUBLISH', base .. ':wake', '1') end
+if mode == 'renew' then
+  local leases, ends = {}, tostring(now + lease)
+  for _, id in ipairs(held) do
+    leases[#leases + 1] = ends
+    leases[#leases + 1] = id
+  end
+  variadic('ZADD', base .. ':active', leases)
+elseif #held > 0 then
+  variadic('ZREM', base .. ':active', held)
+  local data, priorities, counts = hmget_all(base .. ':data', held), {}, {}
+  for i, id in ipairs(held) do
+    counts[#counts + 1] = id
+    counts[#counts + 1] = math.max(0, attempts[i] - 1)  -- the lease is gone, its run uncounted
+    priorities[i] = data_limits(data[i])
+  end
+  variadic('HSET', base .. ':run', counts)
+  make_pending(base, held, priorities)
+  redis.call('PUBLISH', base .. ':wake', '1')
+end
 return reply

@@ -50,6 +50,29 @@ const std::string& string_of(const resp::reply& r) {
   return redkit::detail::reply_string(r, "queue");
 }
 
+job_data unpack_data(std::string_view packed) {
+  std::int64_t v[5] = {};
+  const char* p = packed.data();
+  const char* const end = p + packed.size();
+  for (auto& x : v) {
+    const auto r = std::from_chars(p, end, x);
+    if (r.ec != std::errc{} || r.ptr == end || *r.ptr != '|' || x < 0) {
+      throw unexpected("malformed job data");
+    }
+    p = r.ptr + 1;
+  }
+  const auto type_len = static_cast<std::size_t>(v[4]);
+  if (static_cast<std::size_t>(end - p) < type_len) throw unexpected("malformed job data");
+  job_data d;
+  d.priority = static_cast<std::uint32_t>(v[0]);
+  d.max_attempts = static_cast<std::uint32_t>(v[1]);
+  d.timeout_ms = v[2];
+  d.created_ms = v[3];
+  d.type.assign(p, type_len);
+  d.payload.assign(p + type_len, end);
+  return d;
+}
+
 std::optional<job_state> parse_state(std::string_view s) {
   for (auto st : {job_state::pending, job_state::delayed, job_state::active, job_state::completed,
                   job_state::failed, job_state::dead}) {
@@ -91,6 +114,7 @@ struct queue::impl {
         base_(base_of(opts_, name)),
         enqueue_(script::embedded("queue/enqueue")),
         stats_(script::embedded("queue/stats")),
+        status_(script::embedded("queue/status")),
         dead_(script::embedded("queue/dead")) {
     if (!store_) throw invalid("no store");
   }
@@ -152,21 +176,21 @@ struct queue::impl {
 
   asio::awaitable<std::optional<job_status>> status(std::string_view id) {
     if (id.empty() || id.size() > 200) throw invalid("job id must be 1 to 200 bytes");
-    const auto r = co_await store_->async_exec(
-        command{"HMGET", fmt::format("{}:j:{}", base_, id), "type", "state", "attempts",
-                "max_attempts", "error", "created"},
-        request_options{opts_.timeout});
+    std::vector<std::string> args;
+    args.emplace_back(id);
+    const auto r = co_await eval(status_, std::move(args));
+    if (r.is_null()) co_return std::nullopt;
     const auto& e = array_of(r);
-    if (e.size() != 6) throw unexpected("unexpected reply to HMGET");
-    if (e[1].is_null()) co_return std::nullopt;
+    if (e.size() != 4) throw unexpected("unexpected reply from queue/status");
+    auto d = unpack_data(string_of(e[1]));
     job_status s;
     s.id = id;
-    s.type = e[0].is_null() ? "" : string_of(e[0]);
-    s.state = parse_state(string_of(e[1])).value_or(job_state::pending);
-    s.attempts = static_cast<std::uint32_t>(e[2].is_null() ? 0 : integer_of(e[2]));
-    s.max_attempts = static_cast<std::uint32_t>(e[3].is_null() ? 0 : integer_of(e[3]));
-    s.last_error = e[4].is_null() ? "" : string_of(e[4]);
-    s.created = from_ms(e[5].is_null() ? 0 : integer_of(e[5]));
+    s.type = std::move(d.type);
+    s.state = parse_state(string_of(e[0])).value_or(job_state::pending);
+    s.attempts = static_cast<std::uint32_t>(integer_of(e[2]));
+    s.max_attempts = d.max_attempts;
+    s.last_error = string_of(e[3]);
+    s.created = from_ms(d.created_ms);
     co_return s;
   }
 
@@ -204,18 +228,19 @@ struct queue::impl {
                                   number(static_cast<std::int64_t>(count))};
     const auto r = co_await eval(dead_, std::move(args));
     const auto& e = array_of(r);
-    if (e.empty() || (e.size() - 1) % 8 != 0) throw unexpected("unexpected reply from queue/dead");
+    if (e.empty() || (e.size() - 1) % 5 != 0) throw unexpected("unexpected reply from queue/dead");
     std::vector<dead_job> out;
-    for (std::size_t i = 1; i < e.size(); i += 8) {
+    for (std::size_t i = 1; i < e.size(); i += 5) {
+      auto data = unpack_data(string_of(e[i + 1]));
       auto& d = out.emplace_back();  // (not a braced temporary: see async_enqueue)
       d.id = string_of(e[i]);
-      d.type = string_of(e[i + 1]);
-      d.payload = string_of(e[i + 2]);
-      d.attempts = static_cast<std::uint32_t>(integer_of(e[i + 3]));
-      d.max_attempts = static_cast<std::uint32_t>(integer_of(e[i + 4]));
-      d.last_error = string_of(e[i + 5]);
-      d.created = from_ms(integer_of(e[i + 6]));
-      d.died = from_ms(integer_of(e[i + 7]));
+      d.type = std::move(data.type);
+      d.payload = std::move(data.payload);
+      d.attempts = static_cast<std::uint32_t>(integer_of(e[i + 2]));
+      d.max_attempts = data.max_attempts;
+      d.last_error = string_of(e[i + 3]);
+      d.created = from_ms(data.created_ms);
+      d.died = from_ms(integer_of(e[i + 4]));
     }
     co_return out;
   }
@@ -232,6 +257,7 @@ struct queue::impl {
   const std::string base_;
   const script& enqueue_;
   const script& stats_;
+  const script& status_;
   const script& dead_;
 };
 

@@ -25,4 +25,17 @@ const std::string& string_of(const resp::reply& r);
 std::optional<job_state> parse_state(std::string_view s);
 clock::time_point from_ms(std::int64_t ms);
 
+/// A job's fixed fields, as scripts/queue/lib/queue.lua packs them.
+struct job_data {
+  std::string type;
+  std::string payload;
+  std::uint32_t priority = 0;
+  std::uint32_t max_attempts = 1;
+  std::int64_t timeout_ms = 0;
+  std::int64_t created_ms = 0;
+};
+/// Unpacks `priority|max_attempts|timeout|created|type length|type payload`; throws
+/// errc::unexpected_reply for anything else.
+job_data unpack_data(std::string_view packed);
+
 }  // namespace redkit::queue::detail

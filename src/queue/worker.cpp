@@ -201,7 +201,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
                                                request_options{opts_.queue.timeout});
     ++cycles_;
     const auto& e = array_of(r);
-    if (e.size() < 2 || (e.size() - 2) % 7 != 0) throw unexpected("unexpected reply from cycle");
+    if (e.size() < 2 || (e.size() - 2) % 3 != 0) throw unexpected("unexpected reply from cycle");
     const auto& settled = array_of(e[1]);
     if (settled.size() != batch.size()) throw unexpected("unexpected reply from cycle");
     for (std::size_t i = 0; i < settled.size(); ++i) {
@@ -212,15 +212,16 @@ struct worker::impl : std::enable_shared_from_this<impl> {
       }
     }
     std::size_t leased = 0;
-    for (std::size_t i = 2; i < e.size(); i += 7) {
+    for (std::size_t i = 2; i < e.size(); i += 3) {
+      auto data = unpack_data(string_of(e[i + 1]));
       job j;  // (members set one by one: g++ 12 destroys a braced temporary twice here)
       j.id = string_of(e[i]);
-      j.type = string_of(e[i + 1]);
-      j.payload = string_of(e[i + 2]);
-      j.attempt = static_cast<std::uint32_t>(integer_of(e[i + 3]));
-      j.max_attempts = static_cast<std::uint32_t>(integer_of(e[i + 4]));
-      j.created = from_ms(integer_of(e[i + 6]));
-      const auto own = std::chrono::milliseconds(integer_of(e[i + 5]));
+      j.type = std::move(data.type);
+      j.payload = std::move(data.payload);
+      j.attempt = static_cast<std::uint32_t>(integer_of(e[i + 2]));
+      j.max_attempts = data.max_attempts;
+      j.created = from_ms(data.created_ms);
+      const auto own = std::chrono::milliseconds(data.timeout_ms);
       start_run(std::move(j), token, own.count() > 0 ? own : opts_.job_timeout);
       ++leased;
     }

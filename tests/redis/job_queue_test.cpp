@@ -668,11 +668,12 @@ TEST_P(JobQueue, ExpiredLeaseGoesToAnotherWorkerAndFencesTheOldOne) {
 
   // The zombie leases the job (attempt 1) and never renews it.
   const auto leased = cycle(*store_, q.base(), 1, 200ms, "zombie");
-  ASSERT_EQ(leased.elements.size(), 9u) << to_display(leased);
+  ASSERT_EQ(leased.elements.size(), 5u) << to_display(leased);
   EXPECT_EQ(leased.elements[2].string, "z");
-  EXPECT_EQ(leased.elements[3].string, "t");
-  EXPECT_EQ(leased.elements[4].string, "payload");
-  EXPECT_EQ(leased.elements[5].integer, 1);
+  // priority|max_attempts|timeout|created|type length|type payload
+  EXPECT_TRUE(leased.elements[3].string.starts_with("0|3|0|")) << leased.elements[3].string;
+  EXPECT_TRUE(leased.elements[3].string.ends_with("|1|tpayload")) << leased.elements[3].string;
+  EXPECT_EQ(leased.elements[4].integer, 1);
   ASSERT_TRUE(q.status("z").has_value());
   EXPECT_EQ(q.status("z")->state, job_state::active);
   advance(201ms);
@@ -732,7 +733,7 @@ TEST_P(JobQueue, CrashedWorkersJobsAreRedeliveredAfterTheirLease) {
   {
     auto crashed = open_store();
     const auto leased = cycle(*crashed, q.base(), 2, 150ms, "crashed");
-    ASSERT_EQ(leased.elements.size(), 16u) << to_display(leased);
+    ASSERT_EQ(leased.elements.size(), 8u) << to_display(leased);
     if (!on_engine()) crashed->close();
   }
   EXPECT_EQ(q.stats().active, 2u);
