@@ -3,8 +3,9 @@
 // deduplication by id, pause/resume, and workers that wait for work without polling.
 //
 // Storage: every key of a queue shares the `{<queue>}` hash tag, under `<prefix>:q:{<queue>}`:
-// a hash per job, and sorted sets of pending (priority, then FIFO), delayed, active (by lease
-// end) and dead jobs (see scripts/queue/lib/queue.lua). Every state change is one script.
+// per-queue hashes keyed by job id (fixed fields, attempts and lease token, last error), and
+// sorted sets of pending (priority, then FIFO), delayed, active (by lease end) and dead jobs
+// (see scripts/queue/lib/queue.lua). Every state change is one script.
 //
 // Delivery: a worker leases jobs with a token; while a handler runs, the worker renews the lease
 // (heartbeat); a job whose lease ends (its worker crashed or hung) is given to another worker by
