@@ -102,39 +102,6 @@ decision decide(std::span<const policy> policies, std::span<const std::int64_t> 
 
 // ---------------------------------------------------------------------------------------------
 
-breaker::gate breaker::admit(steady::time_point now) {
-  if (!open_.load(std::memory_order_acquire)) return gate::pass;
-  std::lock_guard lock(mu_);
-  if (!open_) return gate::pass;
-  // One probe per open_for: a probe that never reports (its check was abandoned) does not
-  // keep the breaker open forever.
-  if (now >= retry_at_) {
-    retry_at_ = now + open_for_;
-    return gate::probe;
-  }
-  return gate::skip;
-}
-
-void breaker::success() {
-  if (!open_.load(std::memory_order_acquire) && failures_.load(std::memory_order_relaxed) == 0) {
-    return;
-  }
-  std::lock_guard lock(mu_);
-  failures_ = 0;
-  open_ = false;
-}
-
-bool breaker::failure(steady::time_point now) {
-  std::lock_guard lock(mu_);
-  retry_at_ = now + open_for_;
-  if (open_) return false;
-  if (++failures_ < threshold_) return false;
-  open_ = true;
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-
 std::optional<shield::hit> shield::find(const std::string& key, steady::time_point now) {
   if (size_.load(std::memory_order_relaxed) == 0) return std::nullopt;
   std::lock_guard lock(mu_);

@@ -1,9 +1,11 @@
 // Pieces of the limiter that are tested on their own: turning the check script's reply into a
-// decision, the circuit breaker, and the shield of recent denials.
-// Thread-safety: decide is a pure function; breaker and shield are safe from any thread.
+// decision and the shield of recent denials (the breaker is shared: breaker.hpp).
+// Thread-safety: decide is a pure function; the shield is safe from any thread.
 #pragma once
 
 #include <redkit/rate_limiter.hpp>
+
+#include "breaker.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -25,34 +27,8 @@ void reply_integers(const resp::reply& r, std::vector<std::int64_t>& out);
 /// policies integers). Throws redkit::error(errc::unexpected_reply) for another size.
 decision decide(std::span<const policy> policies, std::span<const std::int64_t> r);
 
-/// Opens after `threshold` consecutive failures; while open, admits one probe per `open_for`
-/// (counted from the last failure or probe).
-class breaker {
- public:
-  using clock = std::chrono::steady_clock;
-  enum class gate {
-    pass,   ///< closed: use the store
-    probe,  ///< open, and this call is the probe: use the store
-    skip,   ///< open: don't touch the store
-  };
-  breaker(unsigned threshold, std::chrono::milliseconds open_for)
-      : threshold_(threshold), open_for_(open_for) {}
-
-  gate admit(clock::time_point now);
-  /// A store call succeeded: closes the breaker.
-  void success();
-  /// A store call failed; true if this failure opened the breaker.
-  bool failure(clock::time_point now);
-  bool is_open() const noexcept { return open_.load(std::memory_order_acquire); }
-
- private:
-  const unsigned threshold_;
-  const std::chrono::milliseconds open_for_;
-  std::mutex mu_;
-  std::atomic<bool> open_{false};
-  std::atomic<unsigned> failures_{0};
-  clock::time_point retry_at_;
-};
+/// The circuit breaker, shared with the other patterns.
+using detail::breaker;
 
 /// Denials remembered until their retry time, by request signature. The caller gives the time
 /// (the limiter's clock: the engine's, which tests move, when the store is an engine).
