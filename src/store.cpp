@@ -151,11 +151,13 @@ void store::start_pipeline(std::vector<command> cmds, request_options opts,
 
 std::shared_ptr<subscription> store::subscribe(std::vector<std::string> channels,
                                                std::vector<std::string> patterns,
-                                               message_handler handler) {
+                                               message_handler handler,
+                                               subscription_state_handler on_state) {
   if (channels.empty() && patterns.empty()) {
     throw error(make_error_code(errc::invalid_argument), "subscribe: no channel and no pattern");
   }
-  return do_subscribe(std::move(channels), std::move(patterns), std::move(handler));
+  return do_subscribe(std::move(channels), std::move(patterns), std::move(handler),
+                      std::move(on_state));
 }
 
 resp::reply store::exec(command cmd, request_options opts) {

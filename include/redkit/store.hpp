@@ -98,6 +98,11 @@ struct message {
 /// Called once per message, in publish order, never concurrently for one subscription.
 using message_handler = std::function<void(message)>;
 
+/// Told when a subscription's delivery breaks and resumes: `false` when its connection is lost
+/// (messages published from then on may be lost), `true` when it is active again. Runs on the
+/// store's executor, in order with the messages. The embedded engine never loses one.
+using subscription_state_handler = std::function<void(bool active)>;
+
 /// A live subscription (see store::subscribe). Delivery stops when it is closed or destroyed.
 class subscription {
  public:
@@ -187,11 +192,13 @@ class store : public std::enable_shared_from_this<store> {
   /// so that a message published after the return is delivered. `handler` runs on the store's
   /// executor. On Redis the subscription has its own connection, which re-subscribes after a
   /// reconnect (messages published while it is down are lost, as with Redis pub/sub).
-  /// Throws redkit::error (e.g. errc::timeout) if it cannot become active within the connect
-  /// timeout, and errc::invalid_argument when both lists are empty.
+  /// `on_state`, when given, hears of every loss and recovery of the subscription after it
+  /// became active. Throws redkit::error (e.g. errc::timeout) if it cannot become active
+  /// within the connect timeout, and errc::invalid_argument when both lists are empty.
   std::shared_ptr<subscription> subscribe(std::vector<std::string> channels,
                                           std::vector<std::string> patterns,
-                                          message_handler handler);
+                                          message_handler handler,
+                                          subscription_state_handler on_state = {});
 
   /// The engine's controls (clock, sweep, memory) for memory://; nullptr for Redis.
   virtual engine_controls* engine() noexcept { return nullptr; }
@@ -202,7 +209,8 @@ class store : public std::enable_shared_from_this<store> {
   /// Called with at least one channel or pattern.
   virtual std::shared_ptr<subscription> do_subscribe(std::vector<std::string> channels,
                                                      std::vector<std::string> patterns,
-                                                     message_handler handler) = 0;
+                                                     message_handler handler,
+                                                     subscription_state_handler on_state) = 0;
   virtual void do_pipeline(std::vector<command> cmds, request_options opts,
                            pipeline_handler handler) = 0;
   /// Default: EVALSHA, then SCRIPT LOAD + EVALSHA in one pipeline on NOSCRIPT.

@@ -71,7 +71,8 @@ class engine_store final : public store, public engine_controls, public detail::
  protected:
   std::shared_ptr<subscription> do_subscribe(std::vector<std::string> channels,
                                              std::vector<std::string> patterns,
-                                             message_handler handler) override {
+                                             message_handler handler,
+                                             subscription_state_handler) override {
     if (closed_) throw closed_exception("SUBSCRIBE");
     auto sub = std::make_shared<engine_subscription>(ex_, engine_, std::move(handler));
     sub->start(std::move(channels), std::move(patterns));

@@ -358,6 +358,7 @@ asio::awaitable<void> connection::run() {
       write_idle_.expires_after(std::chrono::seconds(1));
       co_await write_idle_.async_wait(use_tuple);
     }
+    if (hooks_.on_disconnect) hooks_.on_disconnect();
     on_connection_lost(last_error_text_);
   }
 }

@@ -46,6 +46,8 @@ struct session_hooks {
   std::function<void(resp::reply)> on_push;
   /// Told the outcome of every connect attempt (empty code on success, and the error text).
   std::function<void(error_code, const std::string&)> on_connect;
+  /// Told when an established session ends (before its requests fail), on the strand.
+  std::function<void()> on_disconnect;
 };
 
 class connection : public std::enable_shared_from_this<connection> {

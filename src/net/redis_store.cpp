@@ -45,12 +45,14 @@ class redis_store final : public store {
  protected:
   std::shared_ptr<subscription> do_subscribe(std::vector<std::string> channels,
                                              std::vector<std::string> patterns,
-                                             message_handler handler) override {
+                                             message_handler handler,
+                                             subscription_state_handler on_state) override {
     if (running_in_io_thread()) {
       throw error(make_error_code(errc::invalid_argument),
                   "store::subscribe called on the store's own I/O thread (it would deadlock)");
     }
-    return open_redis_subscription(ex_, url_, opts_, channels, patterns, std::move(handler));
+    return open_redis_subscription(ex_, url_, opts_, channels, patterns, std::move(handler),
+                                   std::move(on_state));
   }
   void do_exec(command cmd, request_options opts, exec_handler handler) override {
     conn_->exec(std::move(cmd), opts, std::move(handler));

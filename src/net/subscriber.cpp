@@ -47,7 +47,8 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
                                                       const store_url& url, store_options options,
                                                       const std::vector<std::string>& channels,
                                                       const std::vector<std::string>& patterns,
-                                                      message_handler handler) {
+                                                      message_handler handler,
+                                                      subscription_state_handler on_state) {
   options.resp3 = true;  // messages arrive as pushes next to ordinary replies
   options.on_outage = outage_policy::wait;
   const auto deadline = options.connect_timeout + options.request_timeout;
@@ -70,9 +71,13 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
     std::string last_error;
   };
   auto first = std::make_shared<first_connect>();
-  hooks.on_connect = [first](error_code ec, const std::string& why) {
-    std::lock_guard lock(first->mu);
-    if (first->set) return;
+  hooks.on_connect = [first, on_state, closed](error_code ec, const std::string& why) {
+    std::unique_lock lock(first->mu);
+    if (first->set) {
+      lock.unlock();
+      if (!ec && on_state && !*closed) on_state(true);
+      return;
+    }
     if (ec) {
       first->last_error = why;
       return;
@@ -80,6 +85,15 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
     first->set = true;
     first->done.set_value();
   };
+  if (on_state) {
+    hooks.on_disconnect = [first, on_state, closed] {
+      {
+        std::lock_guard lock(first->mu);
+        if (!first->set) return;
+      }
+      if (!*closed) on_state(false);
+    };
+  }
   conn->set_hooks(std::move(hooks));
   conn->start();
 

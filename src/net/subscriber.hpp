@@ -11,6 +11,7 @@ std::shared_ptr<subscription> open_redis_subscription(asio::any_io_executor exec
                                                       const store_url& url, store_options options,
                                                       const std::vector<std::string>& channels,
                                                       const std::vector<std::string>& patterns,
-                                                      message_handler handler);
+                                                      message_handler handler,
+                                                      subscription_state_handler on_state);
 
 }  // namespace redkit::net
