@@ -111,6 +111,10 @@ const std::map<std::string, workload>& workloads() {
       {"leaderboard",
        {"leaderboard::board: --ops updates of --players players, then --reads top, around, page",
         nullptr, nullptr, run_leaderboard_bench}},
+      {"cache",
+       {"cache::cache: --ops get_or_load over --keys cached keys at --hit-ratio, then a "
+        "--stampede",
+        nullptr, nullptr, run_cache_bench}},
       {"zadd",
        {"ZADD then ZREVRANK (one pipeline) of a player among --keys on one board",
         [](const bench_options& o) {
@@ -268,6 +272,20 @@ runner add_bench(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--reads", o->reads, "leaderboard: reads in each read phase")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--hit-ratio", o->hit_ratio, "cache: share of calls that read a cached key")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--l1", o->l1,
+                 "cache: the in-process level (auto: on for Redis, off for the engine)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
+  app.add_option("--loader-us", o->loader_us, "cache: how long the loader takes, in us")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10'000'000}))
+      ->capture_default_str();
+  app.add_option("--stampede", o->stampede,
+                 "cache: concurrent callers of one uncached key after the timed phase (0: none)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100'000}))
       ->capture_default_str();
   app.add_flag("--json", o->json, "Print one JSON line");
   return [o] {

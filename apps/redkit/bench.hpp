@@ -43,6 +43,11 @@ struct bench_options {
   // leaderboard
   std::uint64_t players = 10000;
   std::uint64_t reads = 10000;
+  // cache
+  double hit_ratio = 0.9;
+  std::string l1 = "auto";
+  std::uint64_t loader_us = 1000;
+  std::uint64_t stampede = 1000;
 };
 
 /// A stride near keys × 0.618 that is coprime with `keys`, so i × stride mod keys visits
@@ -128,5 +133,7 @@ int run_sessions_bench(const bench_options& o);
 /// `redkit bench leaderboard`: the update phase, then the top, around and page read phases
 /// (bench_leaderboard.cpp).
 int run_leaderboard_bench(const bench_options& o);
+/// `redkit bench cache`: get_or_load at a hit ratio, then a stampede (bench_cache.cpp).
+int run_cache_bench(const bench_options& o);
 
 }  // namespace redkit::cli

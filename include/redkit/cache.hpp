@@ -135,6 +135,9 @@ struct metrics {
   std::uint64_t l1_entries = 0;
   std::uint64_t l1_bytes = 0;
   bool breaker_open = false;
+  /// L1 serves hits: it is on and its invalidation channel is subscribed (otherwise L1 is a
+  /// fallback for store failures only).
+  bool l1_live = false;
   /// (l1_hits + l2_hits) / (hits + misses); 0 before any lookup.
   double hit_ratio() const noexcept;
 };

@@ -769,6 +769,7 @@ struct cache::impl : std::enable_shared_from_this<impl> {
     m.l1_entries = l1_.size();
     m.l1_bytes = l1_.bytes();
     m.breaker_open = breaker_.is_open();
+    m.l1_live = l1_trusted();
     return m;
   }
 

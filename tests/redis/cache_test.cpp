@@ -299,6 +299,7 @@ TEST_P(Cache, ASetDropsOtherProcessesL1CopiesWithin100ms) {
   o.l1.enabled = true;  // on the engine too
   rc::cache a(store_, o);
   rc::cache b(open_store(), o);
+  EXPECT_TRUE(b.metrics().l1_live);
   std::atomic<int> calls{0};
   EXPECT_EQ(b.get_or_load("k", counting(calls, "old")), "old");
   EXPECT_EQ(b.get("k"), "old");
@@ -459,6 +460,38 @@ TEST_F(CacheOutage, ALostInvalidationConnectionStopsL1Hits) {
   EXPECT_GT(b.metrics().invalidations_received, received);
   EXPECT_EQ(calls, 1);
 }
+
+#ifdef REDKIT_TEST_CLI
+/// The numeric field `name` of the JSON line `out` (fails the test when missing).
+double json_number(const std::string& out, const std::string& name) {
+  const auto at = out.find("\"" + name + "\":");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << name << " missing from " << out;
+    return -1;
+  }
+  return std::stod(out.substr(at + name.size() + 3));
+}
+
+TEST(CacheBench, ReportsTheHitRatioAndOneLoadPerStampede) {
+  redis_server server;
+  const auto cmd = std::string(REDKIT_TEST_CLI) + " bench cache --store " + server.url() +
+                   " --keys 200 --ops 4000 --concurrency 16 --hit-ratio 0.9 --loader-us 200" +
+                   " --stampede 1000 --json";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[1024];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(pclose(p), 0) << out;
+  EXPECT_NE(out.find("\"l1\":true"), std::string::npos) << out;
+  EXPECT_EQ(json_number(out, "errors"), 0);
+  EXPECT_EQ(json_number(out, "stampede_loads"), 1);
+  EXPECT_EQ(json_number(out, "l2_hits"), 0);  // every hit is an L1 hit
+  EXPECT_EQ(json_number(out, "loads"), json_number(out, "misses"));
+  EXPECT_NEAR(json_number(out, "hit_ratio"), 0.9, 0.03);
+  EXPECT_EQ(json_number(out, "l1_hits") + json_number(out, "misses"), 4000);
+}
+#endif
 
 }  // namespace
 }  // namespace redkit::test
