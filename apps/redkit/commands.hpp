@@ -10,6 +10,8 @@ namespace redkit::cli {
 
 using runner = std::function<int()>;
 
+/// `redkit serve [--store URL] [--host H] [--port P] ...`: the HTTP service (until a signal).
+runner add_serve(CLI::App& app);
 /// `redkit ping [--store URL]`: connects, sends PING, prints the reply and the round trip.
 runner add_ping(CLI::App& app);
 /// `redkit bench WORKLOAD --store URL ...`: load generators printing one JSON line per run.

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     auto* sub = app.add_subcommand(name, help);
     runners.emplace(sub, fn(*sub));
   };
+  add(redkit::cli::add_serve, "serve", "Serve the HTTP API on a store (memory:// by default)");
   add(redkit::cli::add_ping, "ping", "Check that a store answers, and how fast");
   add(redkit::cli::add_bench, "bench", "Run a workload against a store and print its figures");
   add(redkit::cli::add_leaderboard, "leaderboard", "Read a leaderboard (operators)");

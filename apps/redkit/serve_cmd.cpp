@@ -1,0 +1,146 @@
+// `redkit serve`: the HTTP service on a store (the embedded engine by default). This first
+// slice serves the operations endpoints and /api/ping; the middleware and the pattern APIs
+// come next (issue 9).
+#include "commands.hpp"
+
+#include <redkit/http_server.hpp>
+#include <redkit/store.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace redkit::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = redkit::http;
+namespace bhttp = boost::beast::http;
+
+struct serve_options {
+  std::string url = "memory://";
+  http::server_options server;
+  std::uint64_t request_timeout_ms = 10000;
+  std::uint64_t idle_timeout_ms = 60000;
+  std::uint64_t grace_ms = 10000;
+  std::uint64_t store_timeout_ms = 1000;
+  bool no_access_log = false;
+};
+
+http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout) {
+  http::router r;
+  r.add(bhttp::verb::get, "/healthz",
+        [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
+          co_return http::json_response(bhttp::status::ok, R"({"status":"ok"})", req.version());
+        });
+  r.add(bhttp::verb::get, "/readyz",
+        [s, store_timeout](const http::request& req,
+                           http::request_context&) -> asio::awaitable<http::response> {
+          request_options ro;
+          ro.timeout = store_timeout;
+          std::string failure;
+          try {
+            co_await s->async_exec(command{"PING"}, ro);
+          } catch (const std::exception& e) {
+            failure = e.what();
+          }
+          if (!failure.empty()) {
+            co_return http::problem(bhttp::status::service_unavailable,
+                                    "the store does not answer: " + failure, req.version());
+          }
+          co_return http::json_response(bhttp::status::ok, R"({"status":"ready"})", req.version());
+        });
+  r.add(bhttp::verb::get, "/api/ping",
+        [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
+          co_return http::json_response(bhttp::status::ok, R"({"pong":true})", req.version());
+        });
+  return r;
+}
+
+}  // namespace
+
+runner add_serve(CLI::App& app) {
+  auto o = std::make_shared<serve_options>();
+  auto& so = o->server;
+  app.add_option("--store", o->url, "Store URL (memory:// is the embedded engine)")
+      ->envname("REDKIT_STORE")
+      ->capture_default_str();
+  app.add_option("--host", so.host, "Address to listen on")
+      ->envname("REDKIT_HOST")
+      ->capture_default_str();
+  app.add_option("--port", so.port, "Port to listen on (0: any free port)")
+      ->envname("REDKIT_PORT")
+      ->capture_default_str();
+  app.add_option("--threads", so.threads, "I/O threads")
+      ->envname("REDKIT_THREADS")
+      ->check(CLI::Range(1U, 256U))
+      ->capture_default_str();
+  app.add_option("--header-limit", so.header_limit, "Largest request header in bytes (431 above)")
+      ->envname("REDKIT_HEADER_LIMIT")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--body-limit", so.body_limit, "Largest request body in bytes (413 above)")
+      ->envname("REDKIT_BODY_LIMIT")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--request-timeout-ms", o->request_timeout_ms,
+                 "Longest a request may take to arrive once begun (slow senders are dropped)")
+      ->envname("REDKIT_REQUEST_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--idle-timeout-ms", o->idle_timeout_ms,
+                 "Longest a keep-alive connection may wait for its next request")
+      ->envname("REDKIT_IDLE_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--grace-ms", o->grace_ms,
+                 "On SIGTERM/SIGINT: how long requests in flight may take to finish")
+      ->envname("REDKIT_GRACE_MS")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--store-timeout-ms", o->store_timeout_ms, "Deadline of each store call")
+      ->envname("REDKIT_STORE_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{600'000}))
+      ->capture_default_str();
+  app.add_flag("--log-json", so.log_json, "Access log as JSON lines")->envname("REDKIT_LOG_JSON");
+  app.add_flag("--no-access-log", o->no_access_log, "No access log")
+      ->envname("REDKIT_NO_ACCESS_LOG");
+  return [o] {
+    o->server.request_timeout = std::chrono::milliseconds(o->request_timeout_ms);
+    o->server.idle_timeout = std::chrono::milliseconds(o->idle_timeout_ms);
+    o->server.access_log = !o->no_access_log;
+    store_options sto;
+    sto.connect_timeout = std::chrono::milliseconds(o->store_timeout_ms);
+    sto.request_timeout = std::chrono::milliseconds(o->store_timeout_ms);
+    auto s = store::open(o->url, sto);
+
+    // Signals are taken on this thread, so stop() (which joins the server's threads) never
+    // runs on one of them.
+    asio::io_context signals_ioc(1);
+    asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
+    int received = 0;
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+      if (!ec) received = sig;
+    });
+    http::server srv(o->server, make_routes(s, std::chrono::milliseconds(o->store_timeout_ms)));
+    fmt::print("redkit serve: listening on http://{}:{} (store {})\n", o->server.host, srv.port(),
+               s->describe());
+    std::fflush(stdout);
+    signals_ioc.run();
+    fmt::print("redkit serve: signal {}, stopping (grace {} ms)\n", received, o->grace_ms);
+    std::fflush(stdout);
+    srv.stop(std::chrono::milliseconds(o->grace_ms));
+    s->close();
+    return 0;
+  };
+}
+
+}  // namespace redkit::cli

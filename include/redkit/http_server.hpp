@@ -1,0 +1,106 @@
+// The HTTP/1.1 server behind `redkit serve` (Boost.Beast, coroutines): keep-alive, limits on
+// header size, body size, request time and idle time, a router by method and exact path,
+// problem+json errors, a structured access log with request ids, and graceful shutdown.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace redkit::http {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+using milliseconds = std::chrono::milliseconds;
+
+struct server_options {
+  /// Where to listen. Defaults 127.0.0.1 and 8080; port 0 takes any free port (see
+  /// server::port()).
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  /// I/O threads. Default 2.
+  unsigned threads = 2;
+  /// Largest request header block; larger gets 431. Default 16 KiB.
+  std::size_t header_limit = 16 * 1024;
+  /// Largest request body; larger gets 413. Default 1 MiB.
+  std::size_t body_limit = 1024 * 1024;
+  /// Longest a request may take to arrive once its first byte has (slow senders are dropped).
+  /// Default 10 s.
+  milliseconds request_timeout{10000};
+  /// Longest a keep-alive connection may wait for its next request. Default 60 s.
+  milliseconds idle_timeout{60000};
+  /// Longest a handler may take to answer; past it the client gets 503. Default 30 s.
+  milliseconds handler_timeout{30000};
+  /// One access-log line per request; JSON when `log_json`. Default on, text.
+  bool access_log = true;
+  bool log_json = false;
+  /// Where log lines go. Default: stdout.
+  std::function<void(std::string_view)> log;
+};
+
+/// What a handler gets besides the request.
+struct request_context {
+  std::string request_id;  ///< X-Request-Id if the client sent a valid one, else a new one
+  std::string peer;        ///< the client's address (no port)
+};
+
+using handler = std::function<asio::awaitable<response>(const request&, request_context&)>;
+
+/// Routes by exact path, then method: an unknown path is 404, a known path with another
+/// method 405 with `Allow`.
+class router {
+ public:
+  void add(bhttp::verb method, std::string path, handler h);
+  /// The handler of `method` on `path`, or nullptr with `allow` set to the path's methods
+  /// (empty: unknown path).
+  const handler* find(bhttp::verb method, std::string_view path, std::string& allow) const;
+
+ private:
+  std::map<std::string, std::vector<std::pair<bhttp::verb, handler>>, std::less<>> routes_;
+};
+
+/// An application/problem+json response (RFC 9457) with `title` from the status and
+/// `detail`.
+response problem(bhttp::status status, std::string_view detail, unsigned version = 11);
+/// An application/json response.
+response json_response(bhttp::status status, std::string body, unsigned version = 11);
+
+class server {
+ public:
+  /// Binds and starts serving on its own threads. Throws redkit::error on a bad address or a
+  /// port in use.
+  server(server_options options, router routes);
+  /// Stops (with no grace) if still running.
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// The port it listens on.
+  std::uint16_t port() const noexcept;
+  /// Stops accepting, lets requests in flight finish for up to `grace` (idle keep-alive
+  /// connections close at once), then closes everything and joins the threads. Idempotent.
+  void stop(milliseconds grace);
+  /// Blocks until stop() has finished.
+  void wait();
+  /// Requests being handled now.
+  std::size_t in_flight() const noexcept;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace redkit::http

@@ -1,0 +1,367 @@
+// The HTTP/1.1 server: one coroutine per connection on its own strand. A connection waits for
+// a request's first byte for at most idle_timeout, then for the whole request for at most
+// request_timeout; limits answer 431 / 413 and close. stop() closes idle connections at once
+// and lets the others finish their request (answered with `Connection: close`).
+#include <redkit/error.hpp>
+#include <redkit/http_server.hpp>
+
+#include "script_reply.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/core.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace redkit::http {
+namespace {
+
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+std::string json_string(std::string_view s) {
+  return boost::json::serialize(boost::json::string(s));
+}
+
+/// A client's X-Request-Id is kept when it is 1-128 of [A-Za-z0-9._:-].
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (const char ch : id) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == ':' || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", std::chrono::floor<std::chrono::seconds>(now),
+                     ms);
+}
+
+}  // namespace
+
+// --- router and responses ----------------------------------------------------------------------
+
+void router::add(bhttp::verb method, std::string path, handler h) {
+  routes_[std::move(path)].emplace_back(method, std::move(h));
+}
+
+const handler* router::find(bhttp::verb method, std::string_view path, std::string& allow) const {
+  allow.clear();
+  const auto it = routes_.find(path);
+  if (it == routes_.end()) return nullptr;
+  for (const auto& [m, h] : it->second) {
+    if (m == method) return &h;
+  }
+  for (const auto& [m, h] : it->second) {
+    if (!allow.empty()) allow += ", ";
+    allow += std::string(bhttp::to_string(m));
+  }
+  return nullptr;
+}
+
+response problem(bhttp::status status, std::string_view detail, unsigned version) {
+  response res{status, version};
+  res.set(bhttp::field::content_type, "application/problem+json");
+  res.body() = fmt::format(R"({{"type":"about:blank","title":{},"status":{},"detail":{}}})",
+                           json_string(bhttp::obsolete_reason(status)),
+                           static_cast<unsigned>(status), json_string(detail));
+  return res;
+}
+
+response json_response(bhttp::status status, std::string body, unsigned version) {
+  response res{status, version};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = std::move(body);
+  return res;
+}
+
+// --- the server ----------------------------------------------------------------------------------
+
+struct server::impl {
+  struct connection {
+    explicit connection(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    std::atomic<bool> idle{true};
+  };
+
+  impl(server_options o, router r)
+      : opts(std::move(o)),
+        routes(std::move(r)),
+        ioc(static_cast<int>(std::max(1u, opts.threads))),
+        work(asio::make_work_guard(ioc)),
+        acceptor(asio::make_strand(ioc)) {
+    if (!opts.log) {
+      opts.log = [](std::string_view line) {
+        std::fprintf(stdout, "%.*s\n", static_cast<int>(line.size()), line.data());
+        std::fflush(stdout);
+      };
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(opts.host, ec);
+    if (ec) throw error(make_error_code(errc::invalid_argument), "bad host " + opts.host);
+    const tcp::endpoint ep(address, opts.port);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(ep, ec);
+    if (ec) {
+      throw error(make_error_code(errc::invalid_argument),
+                  fmt::format("cannot listen on {}:{}: {}", opts.host, opts.port, ec.message()));
+    }
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    port = acceptor.local_endpoint().port();
+  }
+
+  void start() {
+    asio::co_spawn(acceptor.get_executor(), accept_loop(this), asio::detached);
+    for (unsigned i = 0; i < std::max(1u, opts.threads); ++i) {
+      threads.emplace_back([this] { ioc.run(); });
+    }
+  }
+
+  // Coroutines hold `impl*`: stop() joins the threads before impl goes, and the frames left in
+  // ioc are destroyed with it, never resumed.
+  static asio::awaitable<void> accept_loop(impl* self) {
+    for (;;) {
+      auto [ec, socket] =
+          co_await self->acceptor.async_accept(asio::make_strand(self->ioc), tuple_awaitable);
+      if (self->stopping) co_return;
+      if (ec) {
+        // Out of descriptors and the like: back off a little instead of spinning.
+        asio::steady_timer t(self->acceptor.get_executor(), std::chrono::milliseconds(10));
+        co_await t.async_wait(tuple_awaitable);
+        continue;
+      }
+      auto c = std::make_shared<connection>(std::move(socket));
+      {
+        std::lock_guard lock(self->mu);
+        self->connections.insert(c);
+      }
+      asio::co_spawn(c->stream.get_executor(), serve(self, c), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> serve(impl* self, std::shared_ptr<connection> c) {
+    const auto& o = self->opts;
+    beast::flat_buffer buffer;
+    boost::system::error_code peer_ec;
+    const auto peer = c->stream.socket().remote_endpoint(peer_ec).address().to_string();
+    for (;;) {
+      if (self->stopping) break;
+      c->idle = true;
+      if (buffer.size() == 0) {
+        c->stream.expires_after(o.idle_timeout);
+        auto [ec, n] = co_await c->stream.async_read_some(buffer.prepare(4096), tuple_awaitable);
+        if (ec) break;
+        buffer.commit(n);
+      }
+      c->idle = false;
+      self->in_flight.fetch_add(1);
+      const bool keep = co_await self->exchange(*c, buffer, peer);
+      self->request_done();
+      if (!keep) break;
+    }
+    boost::system::error_code ec;
+    c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    c->stream.socket().close(ec);
+    std::lock_guard lock(self->mu);
+    self->connections.erase(c);
+    self->cv.notify_all();
+  }
+
+  /// Reads one request, answers it; false when the connection must close.
+  asio::awaitable<bool> exchange(connection& c, beast::flat_buffer& buffer,
+                                 const std::string& peer) {
+    const auto t0 = std::chrono::steady_clock::now();
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(opts.header_limit, UINT32_MAX)));
+    parser.body_limit(opts.body_limit);
+    c.stream.expires_after(opts.request_timeout);
+    auto [ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, tuple_awaitable);
+    (void)n;
+    request_context ctx;
+    response res;
+    bool close = false;
+    std::string method = "-", target = "-";
+    if (parser.is_header_done()) {
+      method = std::string(parser.get().method_string());
+      target = std::string(parser.get().target());
+    }
+    if (ec == bhttp::error::header_limit) {
+      res = problem(bhttp::status::request_header_fields_too_large,
+                    fmt::format("the request's header is over {} bytes", opts.header_limit));
+      close = true;
+    } else if (ec == bhttp::error::body_limit) {
+      res = problem(bhttp::status::payload_too_large,
+                    fmt::format("the request's body is over {} bytes", opts.body_limit));
+      close = true;
+    } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+               (ec &&
+                ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category())) {
+      co_return false;  // gone, too slow, or a socket error: nothing to answer
+    } else if (ec) {
+      res = problem(bhttp::status::bad_request, "malformed request: " + ec.message());
+      close = true;
+    } else {
+      const auto& req = parser.get();
+      const auto given = req["X-Request-Id"];
+      ctx.request_id =
+          valid_request_id(given) ? std::string(given) : redkit::detail::random_base64url(12);
+      ctx.peer = peer;
+      res = co_await dispatch(req, ctx);
+      res.version(req.version());
+      close = !req.keep_alive();
+    }
+    if (ctx.request_id.empty()) ctx.request_id = redkit::detail::random_base64url(12);
+    res.set("X-Request-Id", ctx.request_id);
+    res.keep_alive(!close && !stopping);
+    res.prepare_payload();
+    c.stream.expires_after(opts.request_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(c.stream, res, tuple_awaitable);
+    if (opts.access_log) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
+      const auto status = res.result_int();
+      if (opts.log_json) {
+        opts.log(fmt::format(
+            R"({{"time":"{}","id":{},"peer":{},"method":{},"target":{},"status":{},"bytes":{},"us":{}}})",
+            utc_now(), json_string(ctx.request_id), json_string(peer), json_string(method),
+            json_string(target), status, res.body().size(), us));
+      } else {
+        opts.log(fmt::format("{} {} {} {} {} {} {} {}us", utc_now(), ctx.request_id, peer, method,
+                             target, status, res.body().size(), us));
+      }
+    }
+    co_return !wec && res.keep_alive();
+  }
+
+  asio::awaitable<response> dispatch(const request& req, request_context& ctx) {
+    const std::string_view target = req.target();
+    const auto path = target.substr(0, target.find('?'));
+    std::string allow;
+    const handler* h = routes.find(req.method(), path, allow);
+    if (!h) {
+      if (allow.empty()) {
+        co_return problem(bhttp::status::not_found, fmt::format("no route {}", std::string(path)),
+                          req.version());
+      }
+      auto res = problem(bhttp::status::method_not_allowed,
+                         fmt::format("{} accepts {}", std::string(path), allow), req.version());
+      res.set(bhttp::field::allow, allow);
+      co_return res;
+    }
+    std::string failure;
+    bool bad_input = false;
+    try {
+      co_return co_await (*h)(req, ctx);
+    } catch (const error& e) {
+      bad_input = e.code() == errc::invalid_argument;
+      failure = e.what();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (bad_input) co_return problem(bhttp::status::bad_request, failure, req.version());
+    opts.log(fmt::format("{} {} handler failed: {}", utc_now(), ctx.request_id, failure));
+    co_return problem(bhttp::status::internal_server_error,
+                      "the server failed to handle the request (request id " + ctx.request_id + ")",
+                      req.version());
+  }
+
+  void request_done() {
+    in_flight.fetch_sub(1);
+    std::lock_guard lock(mu);
+    cv.notify_all();
+  }
+
+  void stop(milliseconds grace) {
+    if (stopping.exchange(true)) {
+      wait();
+      return;
+    }
+    asio::post(acceptor.get_executor(), [this] {
+      boost::system::error_code ec;
+      acceptor.close(ec);
+    });
+    std::unique_lock lock(mu);
+    const auto close_where = [&](bool only_idle) {
+      for (const auto& c : connections) {
+        if (only_idle && !c->idle) continue;
+        asio::post(c->stream.get_executor(), [c] { c->stream.cancel(); });
+      }
+    };
+    close_where(true);
+    cv.wait_for(lock, grace, [&] { return connections.empty(); });
+    close_where(false);
+    cv.wait_for(lock, milliseconds(500), [&] { return connections.empty(); });
+    lock.unlock();
+    work.reset();
+    ioc.stop();
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
+    lock.lock();
+    stopped = true;
+    cv.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return stopped; });
+  }
+
+  server_options opts;
+  router routes;
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  tcp::acceptor acceptor;
+  std::uint16_t port = 0;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::set<std::shared_ptr<connection>> connections;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+};
+
+server::server(server_options options, router routes)
+    : impl_(std::make_shared<impl>(std::move(options), std::move(routes))) {
+  impl_->start();
+}
+
+server::~server() { stop(milliseconds(0)); }
+
+std::uint16_t server::port() const noexcept { return impl_->port; }
+void server::stop(milliseconds grace) { impl_->stop(grace); }
+void server::wait() { impl_->wait(); }
+std::size_t server::in_flight() const noexcept { return impl_->in_flight.load(); }
+
+}  // namespace redkit::http

@@ -1,0 +1,258 @@
+// `redkit serve` end to end: the real binary on a free port, real sockets. The operations
+// endpoints on both stores, errors as problem+json, keep-alive, the limits (431, 413, 400,
+// slow senders, idle connections), /readyz with Redis killed, and graceful shutdown.
+#ifdef REDKIT_TEST_CLI
+#include "support/redis_server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace redkit::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using response = bhttp::response<bhttp::string_body>;
+
+/// `redkit serve --port 0 ARGS...`; reads the port from its first line. SIGKILLed by the
+/// destructor if still running.
+class serve_process {
+ public:
+  explicit serve_process(std::vector<std::string> extra) {
+    std::vector<std::string> args{REDKIT_TEST_CLI, "serve", "--port", "0", "--no-access-log"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) throw std::runtime_error("cannot start redkit serve");
+    out_ = fdopen(fds[0], "r");
+    char line[512];
+    if (!fgets(line, sizeof line, out_)) throw std::runtime_error("redkit serve printed nothing");
+    const std::string l(line);
+    const auto colon = l.rfind(':', l.find(" (store"));
+    port_ = static_cast<std::uint16_t>(std::stoi(l.substr(colon + 1)));
+  }
+  ~serve_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_) fclose(out_);
+  }
+  std::uint16_t port() const { return port_; }
+  void signal(int sig) { ::kill(pid_, sig); }
+  /// Waits up to `limit` for the process to end; its exit code, or -1.
+  int wait_exit(std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  std::uint16_t port_ = 0;
+};
+
+/// One client connection with a receive timeout, so a test never hangs.
+class client {
+ public:
+  explicit client(std::uint16_t port) : socket_(ioc_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    timeval tv{5, 0};
+    setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  response read() {
+    response res;
+    bhttp::read(socket_, buffer_, res);
+    return res;
+  }
+  response request(std::string_view method, std::string_view target,
+                   std::string_view extra_headers = {}, std::string_view body = {}) {
+    std::string req = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" +
+                      std::string(extra_headers);
+    if (!body.empty() || method == "POST") {
+      req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    req += "\r\n";
+    req += body;
+    send(req);
+    return read();
+  }
+  /// True when the server has closed the connection (reads EOF) within the socket timeout.
+  bool closed_by_server() {
+    char c;
+    boost::system::error_code ec;
+    socket_.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  asio::io_context ioc_;
+  tcp::socket socket_;
+  boost::beast::flat_buffer buffer_;
+};
+
+boost::json::value body_json(const response& r) { return boost::json::parse(r.body()); }
+
+void expect_problem(const response& r, unsigned status) {
+  EXPECT_EQ(r.result_int(), status) << r.body();
+  EXPECT_EQ(r[bhttp::field::content_type], "application/problem+json");
+  const auto j = body_json(r);
+  EXPECT_EQ(j.at("status").as_int64(), status);
+  EXPECT_FALSE(j.at("detail").as_string().empty());
+  EXPECT_FALSE(j.at("title").as_string().empty());
+}
+
+class Serve : public ::testing::TestWithParam<bool> {
+ protected:
+  std::vector<std::string> store_args() {
+    if (!GetParam()) return {"--store", "memory://"};
+    redis_ = std::make_unique<redis_server>();
+    return {"--store", redis_->url()};
+  }
+  std::unique_ptr<redis_server> redis_;
+};
+
+TEST_P(Serve, OperationsEndpointsAndErrorBodies) {
+  serve_process srv(store_args());
+  client c(srv.port());
+  auto r = c.request("GET", "/healthz");
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(body_json(r).at("status"), "ok");
+  EXPECT_FALSE(r["X-Request-Id"].empty());
+  r = c.request("GET", "/readyz", "X-Request-Id: trace-42\r\n");  // same connection: keep-alive
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(r["X-Request-Id"], "trace-42");
+  r = c.request("GET", "/api/ping?x=1", "X-Request-Id: bad id with spaces\r\n");
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(body_json(r).at("pong"), true);
+  EXPECT_NE(r["X-Request-Id"], "bad id with spaces");
+  r = c.request("GET", "/no/such/route");
+  expect_problem(r, 404);
+  r = c.request("DELETE", "/healthz");
+  expect_problem(r, 405);
+  EXPECT_EQ(r[bhttp::field::allow], "GET");
+  EXPECT_TRUE(r.keep_alive());
+}
+
+TEST_P(Serve, LimitsAnswerAndCloseAndTheServerStaysUp) {
+  auto args = store_args();
+  args.insert(args.end(), {"--body-limit", "1000", "--header-limit", "2048", "--request-timeout-ms",
+                           "300", "--idle-timeout-ms", "400"});
+  serve_process srv(args);
+  {
+    client c(srv.port());
+    expect_problem(c.request("POST", "/api/ping", {}, std::string(1001, 'x')), 413);
+    EXPECT_TRUE(c.closed_by_server());
+  }
+  {
+    client c(srv.port());
+    expect_problem(c.request("GET", "/api/ping", "X-Big: " + std::string(4000, 'a') + "\r\n"), 431);
+    EXPECT_TRUE(c.closed_by_server());
+  }
+  {
+    client c(srv.port());
+    c.send("NOT HTTP AT ALL\r\n\r\n");
+    expect_problem(c.read(), 400);
+  }
+  {  // A slow sender: half a request, then nothing; dropped after the request timeout.
+    client c(srv.port());
+    c.send("GET /api/ping HTTP/1.1\r\nHo");
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(c.closed_by_server());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  }
+  {  // An idle keep-alive connection is closed after the idle timeout.
+    client c(srv.port());
+    EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(c.closed_by_server());
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+  }
+  client c(srv.port());
+  EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
+}
+
+TEST_P(Serve, SigtermLetsTheRequestInFlightFinish) {
+  auto args = store_args();
+  args.insert(args.end(), {"--grace-ms", "5000"});
+  serve_process srv(args);
+  client idle(srv.port());
+  EXPECT_EQ(idle.request("GET", "/healthz").result_int(), 200u);
+  client busy(srv.port());
+  // Half a request is in flight when the signal arrives.
+  busy.send("GET /api/ping HTTP/1.1\r\nHost: t\r\n");
+  std::this_thread::sleep_for(100ms);
+  srv.signal(SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(idle.closed_by_server());  // idle connections go at once
+  busy.send("\r\n");
+  const auto r = busy.read();
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_FALSE(r.keep_alive());  // and it is the connection's last
+  EXPECT_EQ(srv.wait_exit(3s), 0);
+  boost::system::error_code ec;
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), srv.port()), ec);
+  EXPECT_TRUE(ec) << "still accepting after SIGTERM";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "redis" : "engine"; });
+
+TEST(ServeRedis, ReadyzSaysWhenTheStoreIsDown) {
+  redis_server redis;
+  serve_process srv({"--store", redis.url(), "--store-timeout-ms", "200"});
+  client c(srv.port());
+  EXPECT_EQ(c.request("GET", "/readyz").result_int(), 200u);
+  redis.kill();
+  const auto t0 = std::chrono::steady_clock::now();
+  expect_problem(c.request("GET", "/readyz"), 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);  // the process is up
+}
+
+}  // namespace
+}  // namespace redkit::test
+#endif
