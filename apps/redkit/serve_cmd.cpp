@@ -1,8 +1,9 @@
-// `redkit serve`: the HTTP service on a store (the embedded engine by default). This first
-// slice serves the operations endpoints and /api/ping; the middleware and the pattern APIs
-// come next (issue 9).
+// `redkit serve`: the HTTP service on a store (the embedded engine by default). So far: the
+// operations endpoints, and /api/ping behind the session and rate-limit middleware; the
+// auth endpoints and the pattern APIs come next (issue 9).
 #include "commands.hpp"
 
+#include <redkit/http_middleware.hpp>
 #include <redkit/http_server.hpp>
 #include <redkit/store.hpp>
 
@@ -33,9 +34,12 @@ struct serve_options {
   std::uint64_t grace_ms = 10000;
   std::uint64_t store_timeout_ms = 1000;
   bool no_access_log = false;
+  std::vector<std::string> tiers;    // NAME=LIMIT/WINDOW overrides
+  std::vector<std::string> proxies;  // trusted proxy networks
 };
 
-http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout) {
+http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout,
+                         const http::middleware& chain) {
   http::router r;
   r.add(bhttp::verb::get, "/healthz",
         [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
@@ -59,9 +63,10 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
           co_return http::json_response(bhttp::status::ok, R"({"status":"ready"})", req.version());
         });
   r.add(bhttp::verb::get, "/api/ping",
-        [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
+        chain.wrap([](const http::request& req,
+                      http::request_context&) -> asio::awaitable<http::response> {
           co_return http::json_response(bhttp::status::ok, R"({"pong":true})", req.version());
-        });
+        }));
   return r;
 }
 
@@ -110,6 +115,14 @@ runner add_serve(CLI::App& app) {
       ->envname("REDKIT_STORE_TIMEOUT_MS")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{600'000}))
       ->capture_default_str();
+  app.add_option("--tier", o->tiers,
+                 "Override a rate-limit tier, NAME=LIMIT/WINDOW (e.g. anonymous=1000000/1m); "
+                 "repeatable. Tiers: anonymous (60/1m), authenticated (300/1m), premium (1000/1m)")
+      ->envname("REDKIT_TIER");
+  app.add_option("--trust-proxy", o->proxies,
+                 "A reverse proxy's network (CIDR or address) whose X-Forwarded-For is believed; "
+                 "repeatable")
+      ->envname("REDKIT_TRUST_PROXY");
   app.add_flag("--log-json", so.log_json, "Access log as JSON lines")->envname("REDKIT_LOG_JSON");
   app.add_flag("--no-access-log", o->no_access_log, "No access log")
       ->envname("REDKIT_NO_ACCESS_LOG");
@@ -121,6 +134,14 @@ runner add_serve(CLI::App& app) {
     sto.connect_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     sto.request_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     auto s = store::open(o->url, sto);
+    http::middleware_options mo;
+    for (const auto& t : o->tiers) mo.tiers.apply_override(t);
+    mo.trusted_proxies = rate_limit::proxy_trust(std::span<const std::string>(o->proxies));
+    rate_limit::limiter_options lo;
+    lo.timeout = std::chrono::milliseconds(o->store_timeout_ms);
+    auto limiter = std::make_shared<rate_limit::limiter>(s, lo);
+    auto sessions = std::make_shared<session::store>(s);
+    const http::middleware chain(sessions, limiter, std::move(mo));
 
     // Signals are taken on this thread, so stop() (which joins the server's threads) never
     // runs on one of them.
@@ -130,7 +151,8 @@ runner add_serve(CLI::App& app) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (!ec) received = sig;
     });
-    http::server srv(o->server, make_routes(s, std::chrono::milliseconds(o->store_timeout_ms)));
+    http::server srv(o->server,
+                     make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain));
     fmt::print("redkit serve: listening on http://{}:{} (store {})\n", o->server.host, srv.port(),
                s->describe());
     std::fflush(stdout);

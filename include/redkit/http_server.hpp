@@ -3,6 +3,8 @@
 // problem+json errors, a structured access log with request ids, and graceful shutdown.
 #pragma once
 
+#include <redkit/session_store.hpp>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -14,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,7 +57,11 @@ struct server_options {
 /// What a handler gets besides the request.
 struct request_context {
   std::string request_id;  ///< X-Request-Id if the client sent a valid one, else a new one
-  std::string peer;        ///< the client's address (no port)
+  std::string peer;        ///< the TCP peer's address (no port)
+  /// Set by the middleware (http_middleware.hpp): the client's address behind trusted
+  /// proxies, and the request's live session if it presented one.
+  std::string client_ip;
+  std::optional<session::session> session;
 };
 
 using handler = std::function<asio::awaitable<response>(const request&, request_context&)>;

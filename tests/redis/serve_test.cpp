@@ -4,6 +4,9 @@
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 
+#include <redkit/session_store.hpp>
+#include <redkit/store.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -238,6 +241,34 @@ TEST_P(Serve, SigtermLetsTheRequestInFlightFinish) {
   EXPECT_TRUE(ec) << "still accepting after SIGTERM";
 }
 
+TEST_P(Serve, RateLimitMiddlewareSetsHeadersAndDeniesWith429) {
+  auto args = store_args();
+  args.insert(args.end(), {"--tier", "anonymous=3/1m", "--trust-proxy", "127.0.0.1"});
+  serve_process srv(args);
+  client c(srv.port());
+  for (int i = 0; i < 3; ++i) {
+    const auto r = c.request("GET", "/api/ping");
+    ASSERT_EQ(r.result_int(), 200u) << r.body();
+    EXPECT_EQ(r["X-RateLimit-Limit"], "3");
+    EXPECT_EQ(r["X-RateLimit-Remaining"], std::to_string(2 - i));
+    EXPECT_FALSE(r["X-RateLimit-Reset"].empty());
+    EXPECT_EQ(r["RateLimit-Policy"], "\"anonymous\";q=3;w=60");
+  }
+  const auto denied = c.request("GET", "/api/ping");
+  expect_problem(denied, 429);
+  const auto j = body_json(denied);
+  EXPECT_EQ(j.at("error"), "Too Many Requests");
+  EXPECT_GE(j.at("retryAfter").as_int64(), 1);
+  EXPECT_GE(std::stoi(std::string(denied[bhttp::field::retry_after])), 1);
+  EXPECT_EQ(denied["X-RateLimit-Remaining"], "0");
+  // Behind a trusted proxy the client is the X-Forwarded-For address: another identity.
+  const auto other = c.request("GET", "/api/ping", "X-Forwarded-For: 203.0.113.9\r\n");
+  EXPECT_EQ(other.result_int(), 200u);
+  EXPECT_EQ(other["X-RateLimit-Remaining"], "2");
+  // Operations endpoints are not limited.
+  EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "redis" : "engine"; });
 
@@ -251,6 +282,30 @@ TEST(ServeRedis, ReadyzSaysWhenTheStoreIsDown) {
   expect_problem(c.request("GET", "/readyz"), 503);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
   EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);  // the process is up
+}
+
+TEST(ServeRedis, TheSessionPicksTheTierAndTheIdentity) {
+  redis_server redis;
+  serve_process srv(
+      {"--store", redis.url(), "--tier", "authenticated=5/1m", "--tier", "premium=7/1m"});
+  session::store sessions(store::open(redis.url()));
+  const session::request_info info{};  // what the test client sends: no User-Agent, no language
+  const auto plain = sessions.login({.id = "u1", .email = "u1@example.com"}, "d1", info);
+  session::user vip{.id = "p1", .email = "p1@example.com"};
+  vip.premium = true;
+  const auto premium = sessions.login(vip, "d1", info);
+  client c(srv.port());
+  auto r = c.request("GET", "/api/ping", "Authorization: Bearer " + plain.token + "\r\n");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(r["X-RateLimit-Limit"], "5");
+  EXPECT_EQ(r["RateLimit-Policy"], "\"authenticated\";q=5;w=60");
+  r = c.request("GET", "/api/ping", "Cookie: rk_session=" + plain.token + "\r\n");
+  EXPECT_EQ(r["X-RateLimit-Remaining"], "3");  // the same user, through the cookie
+  r = c.request("GET", "/api/ping", "Authorization: Bearer " + premium.token + "\r\n");
+  EXPECT_EQ(r["X-RateLimit-Limit"], "7");
+  // A token that names no session is anonymous.
+  r = c.request("GET", "/api/ping", "Authorization: Bearer not-a-session\r\n");
+  EXPECT_EQ(r["X-RateLimit-Limit"], "60");
 }
 
 }  // namespace
