@@ -12,11 +12,14 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/core.h>
+#include <toml++/toml.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace redkit::cli {
@@ -36,7 +39,71 @@ struct serve_options {
   bool no_access_log = false;
   std::vector<std::string> tiers;    // NAME=LIMIT/WINDOW overrides
   std::vector<std::string> proxies;  // trusted proxy networks
+  std::string config;                // TOML file
 };
+
+/// The text CLI11 would have read for a TOML value (scalars only).
+std::optional<std::string> scalar_text(const toml::node& n) {
+  if (const auto* v = n.as_string()) return v->get();
+  if (const auto* v = n.as_boolean()) return v->get() ? "true" : "false";
+  if (const auto* v = n.as_integer()) return std::to_string(v->get());
+  return std::nullopt;
+}
+
+/// Applies the `[server]` table of the TOML file `path` to the options of `app` that neither a
+/// flag nor the environment set (flags, then env, then the file, then the defaults). Keys are
+/// the flags' names with '_' for '-'. Throws redkit::error(errc::invalid_argument) naming the
+/// key for an unknown key or a value of the wrong kind.
+void apply_config_file(CLI::App& app, const std::string& path) {
+  const auto bad = [&](const std::string& what) {
+    return error(make_error_code(errc::invalid_argument), "config " + path + ": " + what);
+  };
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw bad(fmt::format("line {}: {}", e.source().begin.line, e.description()));
+  }
+  for (const auto& [key, value] : root) {
+    if (key.str() != "server" && key.str() != "tiers") {
+      throw bad("unknown table or key '" + std::string(key.str()) +
+                "' (expected [server], [tiers])");
+    }
+  }
+  const auto* server = root["server"].as_table();
+  if (!server) return;
+  for (const auto& [key, value] : *server) {
+    std::string flag = "--" + std::string(key.str());
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    CLI::Option* opt = nullptr;
+    try {
+      opt = app.get_option(flag);
+    } catch (const CLI::OptionNotFound&) {
+    }
+    if (!opt || flag == "--config") throw bad("unknown key server." + std::string(key.str()));
+    if (opt->count() > 0) continue;  // a flag or the environment set it
+    std::vector<std::string> texts;
+    if (const auto* arr = value.as_array()) {
+      for (const auto& item : *arr) {
+        auto t = scalar_text(item);
+        if (!t)
+          throw bad("server." + std::string(key.str()) + ": items must be strings or numbers");
+        texts.push_back(*t);
+      }
+    } else if (auto t = scalar_text(value)) {
+      texts.push_back(*t);
+    } else {
+      throw bad("server." + std::string(key.str()) +
+                ": must be a string, number, boolean or array");
+    }
+    try {
+      for (const auto& t : texts) opt->add_result(t);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw bad("server." + std::string(key.str()) + ": " + e.what());
+    }
+  }
+}
 
 http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout,
                          const http::middleware& chain) {
@@ -123,10 +190,16 @@ runner add_serve(CLI::App& app) {
                  "A reverse proxy's network (CIDR or address) whose X-Forwarded-For is believed; "
                  "repeatable")
       ->envname("REDKIT_TRUST_PROXY");
+  app.add_option("--config", o->config,
+                 "TOML file: a [server] table with these options (keys use '_' for '-'; flags and "
+                 "env win over it) and [tiers.NAME] rate-limit tiers")
+      ->envname("REDKIT_CONFIG")
+      ->check(CLI::ExistingFile);
   app.add_flag("--log-json", so.log_json, "Access log as JSON lines")->envname("REDKIT_LOG_JSON");
   app.add_flag("--no-access-log", o->no_access_log, "No access log")
       ->envname("REDKIT_NO_ACCESS_LOG");
-  return [o] {
+  return [o, &app] {
+    if (!o->config.empty()) apply_config_file(app, o->config);
     o->server.request_timeout = std::chrono::milliseconds(o->request_timeout_ms);
     o->server.idle_timeout = std::chrono::milliseconds(o->idle_timeout_ms);
     o->server.access_log = !o->no_access_log;
@@ -135,6 +208,7 @@ runner add_serve(CLI::App& app) {
     sto.request_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     auto s = store::open(o->url, sto);
     http::middleware_options mo;
+    if (!o->config.empty()) mo.tiers.load_toml_file(o->config);
     for (const auto& t : o->tiers) mo.tiers.apply_override(t);
     mo.trusted_proxies = rate_limit::proxy_trust(std::span<const std::string>(o->proxies));
     rate_limit::limiter_options lo;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +44,7 @@ using response = bhttp::response<bhttp::string_body>;
 /// destructor if still running.
 class serve_process {
  public:
-  explicit serve_process(std::vector<std::string> extra) {
+  explicit serve_process(std::vector<std::string> extra, std::vector<std::string> env_extra = {}) {
     std::vector<std::string> args{REDKIT_TEST_CLI, "serve", "--port", "0", "--no-access-log"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
@@ -55,7 +56,11 @@ class serve_process {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
-    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e) envp.push_back(*e);
+    for (auto& e : env_extra) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     if (rc != 0) throw std::runtime_error("cannot start redkit serve");
@@ -267,6 +272,29 @@ TEST_P(Serve, RateLimitMiddlewareSetsHeadersAndDeniesWith429) {
   EXPECT_EQ(other["X-RateLimit-Remaining"], "2");
   // Operations endpoints are not limited.
   EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
+}
+
+TEST_P(Serve, ConfigFileEnvAndFlagsInThatPrecedence) {
+  const auto path = testing::TempDir() + "redkit_serve_" + std::to_string(getpid()) + ".toml";
+  {
+    std::ofstream f(path);
+    f << "[server]\nbody_limit = 100\nheader_limit = 4096\n"
+         "[tiers.anonymous]\npolicies = [ { limit = 2, window = \"1m\" } ]\n";
+  }
+  auto args = store_args();
+  args.insert(args.end(), {"--config", path, "--tier", "anonymous=3/1m"});
+  serve_process srv(args, {"REDKIT_HEADER_LIMIT=2048"});
+  {
+    client c(srv.port());  // the file's body limit
+    expect_problem(c.request("POST", "/api/ping", {}, std::string(150, 'x')), 413);
+  }
+  {
+    client c(srv.port());  // the environment's header limit over the file's
+    expect_problem(c.request("GET", "/api/ping", "X-Big: " + std::string(3000, 'a') + "\r\n"), 431);
+  }
+  client c(srv.port());  // the flag's tier over the file's
+  EXPECT_EQ(c.request("GET", "/api/ping")["X-RateLimit-Limit"], "3");
+  std::remove(path.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
