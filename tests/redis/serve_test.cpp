@@ -44,8 +44,10 @@ using response = bhttp::response<bhttp::string_body>;
 /// destructor if still running.
 class serve_process {
  public:
-  explicit serve_process(std::vector<std::string> extra, std::vector<std::string> env_extra = {}) {
-    std::vector<std::string> args{REDKIT_TEST_CLI, "serve", "--port", "0", "--no-access-log"};
+  explicit serve_process(std::vector<std::string> extra, std::vector<std::string> env_extra = {},
+                         bool access_log = false) {
+    std::vector<std::string> args{REDKIT_TEST_CLI, "serve", "--port", "0"};
+    if (!access_log) args.push_back("--no-access-log");
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -79,6 +81,14 @@ class serve_process {
     if (out_) fclose(out_);
   }
   std::uint16_t port() const { return port_; }
+  /// The next line it prints (without the newline); "" at the end of its output.
+  std::string next_line() {
+    char line[4096];
+    if (!fgets(line, sizeof line, out_)) return {};
+    std::string l(line);
+    if (!l.empty() && l.back() == '\n') l.pop_back();
+    return l;
+  }
   void signal(int sig) { ::kill(pid_, sig); }
   /// Waits up to `limit` for the process to end; its exit code, or -1.
   int wait_exit(std::chrono::milliseconds limit) {
@@ -295,6 +305,26 @@ TEST_P(Serve, ConfigFileEnvAndFlagsInThatPrecedence) {
   client c(srv.port());  // the flag's tier over the file's
   EXPECT_EQ(c.request("GET", "/api/ping")["X-RateLimit-Limit"], "3");
   std::remove(path.c_str());
+}
+
+TEST_P(Serve, AccessLogHasOneJsonLinePerRequestWithItsId) {
+  auto args = store_args();
+  args.push_back("--log-json");
+  serve_process srv(args, {}, true);
+  client c(srv.port());
+  c.request("GET", "/api/ping?q=\"x", "X-Request-Id: log-test-1\r\n");
+  c.request("DELETE", "/healthz");
+  const auto first = boost::json::parse(srv.next_line());
+  EXPECT_EQ(first.at("id"), "log-test-1");
+  EXPECT_EQ(first.at("method"), "GET");
+  EXPECT_EQ(first.at("target"), "/api/ping?q=\"x");
+  EXPECT_EQ(first.at("status"), 200);
+  EXPECT_EQ(first.at("peer"), "127.0.0.1");
+  EXPECT_GE(first.at("us").as_int64(), 0);
+  EXPECT_FALSE(first.at("time").as_string().empty());
+  const auto second = boost::json::parse(srv.next_line());
+  EXPECT_EQ(second.at("status"), 405);
+  EXPECT_NE(second.at("id"), "log-test-1");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
