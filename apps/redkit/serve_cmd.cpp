@@ -3,6 +3,7 @@
 // auth endpoints and the pattern APIs come next (issue 9).
 #include "commands.hpp"
 
+#include <redkit/http_api.hpp>
 #include <redkit/http_middleware.hpp>
 #include <redkit/http_server.hpp>
 #include <redkit/store.hpp>
@@ -134,6 +135,7 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                       http::request_context&) -> asio::awaitable<http::response> {
           co_return http::json_response(bhttp::status::ok, R"({"pong":true})", req.version());
         }));
+  http::add_cache_api(r, s);
   return r;
 }
 

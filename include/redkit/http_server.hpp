@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,21 +63,35 @@ struct request_context {
   /// proxies, and the request's live session if it presented one.
   std::string client_ip;
   std::optional<session::session> session;
+  /// For a prefix route: the path after the prefix (not decoded).
+  std::string path_rest;
 };
 
 using handler = std::function<asio::awaitable<response>(const request&, request_context&)>;
 
-/// Routes by exact path, then method: an unknown path is 404, a known path with another
-/// method 405 with `Allow`.
+/// Routes by exact path, else by the longest matching prefix, then by method: an unknown path
+/// is 404, a known path with another method 405 with `Allow`.
 class router {
  public:
   void add(bhttp::verb method, std::string path, handler h);
+  /// Every path that starts with `prefix` (which should end in '/') and has more after it.
+  void add_prefix(bhttp::verb method, std::string prefix, handler h);
   /// The handler of `method` on `path`, or nullptr with `allow` set to the path's methods
-  /// (empty: unknown path).
-  const handler* find(bhttp::verb method, std::string_view path, std::string& allow) const;
+  /// (empty: unknown path). For a prefix route, `rest` gets the path after the prefix.
+  const handler* find(bhttp::verb method, std::string_view path, std::string& allow,
+                      std::string_view& rest) const;
 
  private:
-  std::map<std::string, std::vector<std::pair<bhttp::verb, handler>>, std::less<>> routes_;
+  using methods = std::vector<std::pair<bhttp::verb, handler>>;
+  std::map<std::string, methods, std::less<>> routes_;
+  std::map<std::string, methods, std::less<>> prefixes_;
+};
+
+/// Thrown by a handler to answer a problem+json response of `status` with what() as detail.
+struct problem_error : std::runtime_error {
+  problem_error(bhttp::status s, const std::string& detail)
+      : std::runtime_error(detail), status(s) {}
+  bhttp::status status;
 };
 
 /// An application/problem+json response (RFC 9457) with `title` from the status and

@@ -72,14 +72,32 @@ void router::add(bhttp::verb method, std::string path, handler h) {
   routes_[std::move(path)].emplace_back(method, std::move(h));
 }
 
-const handler* router::find(bhttp::verb method, std::string_view path, std::string& allow) const {
+void router::add_prefix(bhttp::verb method, std::string prefix, handler h) {
+  prefixes_[std::move(prefix)].emplace_back(method, std::move(h));
+}
+
+const handler* router::find(bhttp::verb method, std::string_view path, std::string& allow,
+                            std::string_view& rest) const {
   allow.clear();
-  const auto it = routes_.find(path);
-  if (it == routes_.end()) return nullptr;
-  for (const auto& [m, h] : it->second) {
+  rest = {};
+  const methods* found = nullptr;
+  if (const auto it = routes_.find(path); it != routes_.end()) {
+    found = &it->second;
+  } else {
+    std::size_t best = 0;
+    for (const auto& [prefix, ms] : prefixes_) {
+      if (path.size() > prefix.size() && path.starts_with(prefix) && prefix.size() > best) {
+        best = prefix.size();
+        found = &ms;
+      }
+    }
+    rest = path.substr(best);
+  }
+  if (!found) return nullptr;
+  for (const auto& [m, h] : *found) {
     if (m == method) return &h;
   }
-  for (const auto& [m, h] : it->second) {
+  for (const auto& [m, h] : *found) {
     if (!allow.empty()) allow += ", ";
     allow += std::string(bhttp::to_string(m));
   }
@@ -267,7 +285,9 @@ struct server::impl {
     const std::string_view target = req.target();
     const auto path = target.substr(0, target.find('?'));
     std::string allow;
-    const handler* h = routes.find(req.method(), path, allow);
+    std::string_view rest;
+    const handler* h = routes.find(req.method(), path, allow, rest);
+    ctx.path_rest = std::string(rest);
     if (!h) {
       if (allow.empty()) {
         co_return problem(bhttp::status::not_found, fmt::format("no route {}", std::string(path)),
@@ -280,14 +300,19 @@ struct server::impl {
     }
     std::string failure;
     bool bad_input = false;
+    std::optional<bhttp::status> status;
     try {
       co_return co_await (*h)(req, ctx);
+    } catch (const problem_error& e) {
+      status = e.status;
+      failure = e.what();
     } catch (const error& e) {
       bad_input = e.code() == errc::invalid_argument;
       failure = e.what();
     } catch (const std::exception& e) {
       failure = e.what();
     }
+    if (status) co_return problem(*status, failure, req.version());
     if (bad_input) co_return problem(bhttp::status::bad_request, failure, req.version());
     opts.log(fmt::format("{} {} handler failed: {}", utc_now(), ctx.request_id, failure));
     co_return problem(bhttp::status::internal_server_error,

@@ -327,6 +327,48 @@ TEST_P(Serve, AccessLogHasOneJsonLinePerRequestWithItsId) {
   EXPECT_NE(second.at("id"), "log-test-1");
 }
 
+TEST_P(Serve, CacheApiSetsGetsAndInvalidates) {
+  serve_process srv(store_args());
+  client c(srv.port());
+  const std::string json = "Content-Type: application/json\r\n";
+  auto r = c.request("PUT", "/v1/cache/users/keys/a%2Fb", json,
+                     R"({"value":"v1","ttl_ms":60000,"tags":["team:7"]})");
+  EXPECT_EQ(r.result_int(), 204u) << r.body();
+  r = c.request("GET", "/v1/cache/users/keys/a%2Fb");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(body_json(r).at("key"), "a/b");
+  EXPECT_EQ(body_json(r).at("value"), "v1");
+  EXPECT_EQ(c.request("PUT", "/v1/cache/users/keys/c", json, R"({"value":"v2"})").result_int(),
+            204u);
+  r = c.request("DELETE", "/v1/cache/users/tags/team%3A7");
+  EXPECT_EQ(body_json(r).at("deleted"), 1);
+  expect_problem(c.request("GET", "/v1/cache/users/keys/a%2Fb"), 404);
+  EXPECT_EQ(body_json(c.request("GET", "/v1/cache/users/keys/c")).at("value"), "v2");
+  EXPECT_EQ(body_json(c.request("DELETE", "/v1/cache/users/keys/c")).at("deleted"), true);
+  EXPECT_EQ(body_json(c.request("DELETE", "/v1/cache/users/keys/c")).at("deleted"), false);
+  // Bad input: the media type, the JSON, each field, the path.
+  expect_problem(c.request("PUT", "/v1/cache/users/keys/x", {}, R"({"value":"v"})"), 415);
+  expect_problem(c.request("PUT", "/v1/cache/users/keys/x", json, R"({"value":)"), 400);
+  for (const auto* body : {R"({"value":1})", R"({"value":"v","ttl_ms":0})",
+                           R"({"value":"v","tags":"t"})", R"({"value":"v","extra":1})", "[]"}) {
+    r = c.request("PUT", "/v1/cache/users/keys/x", json, body);
+    expect_problem(r, 400);
+  }
+  EXPECT_NE(
+      body_json(c.request("PUT", "/v1/cache/users/keys/x", json, R"({"value":"v","ttl_ms":-5})"))
+          .at("detail")
+          .as_string()
+          .find("ttl_ms"),
+      std::string::npos);
+  expect_problem(c.request("GET", "/v1/cache/users/keys/%zz"), 400);
+  expect_problem(c.request("GET", "/v1/cache/a%7Bb/keys/x"), 400);
+  expect_problem(c.request("GET", "/v1/cache/users/other/x"), 404);
+  r = c.request("GET", "/v1/cache/users/tags/t");
+  expect_problem(r, 405);
+  EXPECT_EQ(r[bhttp::field::allow], "DELETE");
+  EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "redis" : "engine"; });
 
@@ -364,6 +406,27 @@ TEST(ServeRedis, TheSessionPicksTheTierAndTheIdentity) {
   // A token that names no session is anonymous.
   r = c.request("GET", "/api/ping", "Authorization: Bearer not-a-session\r\n");
   EXPECT_EQ(r["X-RateLimit-Limit"], "60");
+}
+
+TEST(ServeRedis, TwoServersShareTheCacheAndDropEachOthersL1Copies) {
+  redis_server redis;
+  serve_process a({"--store", redis.url()});
+  serve_process b({"--store", redis.url()});
+  client ca(a.port()), cb(b.port());
+  const std::string json = "Content-Type: application/json\r\n";
+  EXPECT_EQ(ca.request("PUT", "/v1/cache/shared/keys/k", json, R"({"value":"old"})").result_int(),
+            204u);
+  EXPECT_EQ(body_json(cb.request("GET", "/v1/cache/shared/keys/k")).at("value"),
+            "old");  // in b's L1
+  EXPECT_EQ(ca.request("PUT", "/v1/cache/shared/keys/k", json, R"({"value":"new"})").result_int(),
+            204u);
+  std::string seen;
+  for (int i = 0; i < 100 && seen != "new"; ++i) {
+    seen = std::string(
+        body_json(cb.request("GET", "/v1/cache/shared/keys/k")).at("value").as_string());
+    if (seen != "new") std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(seen, "new");
 }
 
 }  // namespace

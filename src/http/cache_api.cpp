@@ -1,0 +1,207 @@
+// /v1/cache: the cache layer over HTTP, and the JSON body helpers of the /v1 handlers.
+#include <redkit/cache.hpp>
+#include <redkit/http_api.hpp>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <fmt/core.h>
+
+#include <map>
+#include <mutex>
+
+namespace redkit::http {
+
+boost::json::object json_object_body(const request& req) {
+  const std::string_view type = req[bhttp::field::content_type];
+  const auto media = type.substr(0, type.find(';'));
+  if (media != "application/json") {
+    throw problem_error(bhttp::status::unsupported_media_type, "the body must be application/json");
+  }
+  boost::system::error_code ec;
+  auto v = boost::json::parse(req.body(), ec);
+  if (ec) throw problem_error(bhttp::status::bad_request, "malformed JSON: " + ec.message());
+  if (!v.is_object()) throw problem_error(bhttp::status::bad_request, "the body must be an object");
+  return std::move(v.as_object());
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    const int hi = i + 2 < s.size() ? hex(s[i + 1]) : -1;
+    const int lo = i + 2 < s.size() ? hex(s[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      throw problem_error(bhttp::status::bad_request, "malformed percent escape in the path");
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+namespace {
+
+namespace rc = redkit::cache;
+constexpr std::size_t max_cache_names = 64;
+
+std::string json_string(std::string_view s) {
+  return boost::json::serialize(boost::json::string(s));
+}
+
+/// The caches by name, made on first use.
+class cache_registry {
+ public:
+  explicit cache_registry(std::shared_ptr<store> s) : store_(std::move(s)) {}
+
+  std::shared_ptr<rc::cache> get(const std::string& name) {
+    std::lock_guard lock(mu_);
+    if (auto it = caches_.find(name); it != caches_.end()) return it->second;
+    if (caches_.size() >= max_cache_names) {
+      throw problem_error(bhttp::status::bad_request,
+                          fmt::format("at most {} cache names", max_cache_names));
+    }
+    rc::options o;
+    o.name = name;  // validated by the cache (invalid_argument → 400)
+    auto c = std::make_shared<rc::cache>(store_, o);
+    caches_.emplace(name, c);
+    return c;
+  }
+
+ private:
+  std::shared_ptr<store> store_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<rc::cache>> caches_;
+};
+
+/// "{name}/keys/{key}" or "{name}/tags/{tag}": name, kind, decoded key or tag.
+struct cache_path {
+  std::string name;
+  std::string kind;
+  std::string item;
+};
+
+cache_path parse_cache_path(std::string_view rest) {
+  const auto slash = rest.find('/');
+  const auto second = slash == std::string_view::npos ? slash : rest.find('/', slash + 1);
+  if (second == std::string_view::npos || second + 1 >= rest.size()) {
+    throw problem_error(bhttp::status::not_found,
+                        "expected /v1/cache/{name}/keys/{key} or /v1/cache/{name}/tags/{tag}");
+  }
+  cache_path p{percent_decode(rest.substr(0, slash)),
+               std::string(rest.substr(slash + 1, second - slash - 1)),
+               percent_decode(rest.substr(second + 1))};
+  if (p.kind != "keys" && p.kind != "tags") {
+    throw problem_error(bhttp::status::not_found, "expected keys/ or tags/ after the cache name");
+  }
+  return p;
+}
+
+std::optional<std::chrono::milliseconds> optional_ms(const boost::json::object& o,
+                                                     const char* field, bool positive) {
+  const auto* v = o.if_contains(field);
+  if (!v) return std::nullopt;
+  const auto* n = v->if_int64();
+  if (!n || *n < (positive ? 1 : 0)) {
+    throw problem_error(bhttp::status::bad_request,
+                        fmt::format("{} must be an integer {}", field, positive ? "> 0" : ">= 0"));
+  }
+  return std::chrono::milliseconds(*n);
+}
+
+rc::entry_options entry_options_of(const boost::json::object& o) {
+  for (const auto& [k, v] : o) {
+    if (k != "value" && k != "ttl_ms" && k != "tags" && k != "stale_while_revalidate_ms" &&
+        k != "stale_if_error_ms") {
+      throw problem_error(bhttp::status::bad_request,
+                          "unknown field " + std::string(k.data(), k.size()));
+    }
+  }
+  rc::entry_options eo;
+  eo.ttl = optional_ms(o, "ttl_ms", true);
+  eo.stale_while_revalidate = optional_ms(o, "stale_while_revalidate_ms", false);
+  eo.stale_if_error = optional_ms(o, "stale_if_error_ms", false);
+  if (const auto* tags = o.if_contains("tags")) {
+    const auto* arr = tags->if_array();
+    if (!arr) throw problem_error(bhttp::status::bad_request, "tags must be an array of strings");
+    for (const auto& t : *arr) {
+      const auto* str = t.if_string();
+      if (!str) throw problem_error(bhttp::status::bad_request, "tags must be an array of strings");
+      eo.tags.emplace_back(str->data(), str->size());
+    }
+  }
+  return eo;
+}
+
+response tags_allow_delete_only(const request& req) {
+  auto res = problem(bhttp::status::method_not_allowed, "a tag can only be invalidated (DELETE)",
+                     req.version());
+  res.set(bhttp::field::allow, "DELETE");
+  return res;
+}
+
+}  // namespace
+
+void add_cache_api(router& r, std::shared_ptr<store> s) {
+  auto caches = std::make_shared<cache_registry>(std::move(s));
+  const std::string prefix = "/v1/cache/";
+  r.add_prefix(
+      bhttp::verb::get, prefix,
+      [caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
+        const auto p = parse_cache_path(ctx.path_rest);
+        if (p.kind != "keys") co_return tags_allow_delete_only(req);
+        auto c = caches->get(p.name);
+        const auto v = co_await c->async_get(p.item);
+        if (!v) {
+          co_return problem(bhttp::status::not_found, "not cached: " + p.item, req.version());
+        }
+        co_return json_response(
+            bhttp::status::ok,
+            fmt::format(R"({{"key":{},"value":{}}})", json_string(p.item), json_string(*v)),
+            req.version());
+      });
+  r.add_prefix(bhttp::verb::put, prefix,
+               [caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
+                 const auto p = parse_cache_path(ctx.path_rest);
+                 if (p.kind != "keys") co_return tags_allow_delete_only(req);
+                 const auto body = json_object_body(req);
+                 const auto* value = body.if_contains("value");
+                 if (!value || !value->is_string()) {
+                   throw problem_error(bhttp::status::bad_request, "value must be a string");
+                 }
+                 const auto eo = entry_options_of(body);
+                 const std::string v(value->as_string().data(), value->as_string().size());
+                 auto c = caches->get(p.name);
+                 co_await c->async_set(p.item, v, eo);
+                 response res{bhttp::status::no_content, req.version()};
+                 co_return res;
+               });
+  r.add_prefix(bhttp::verb::delete_, prefix,
+               [caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
+                 const auto p = parse_cache_path(ctx.path_rest);
+                 auto c = caches->get(p.name);
+                 std::string body;
+                 if (p.kind == "keys") {
+                   const bool deleted = co_await c->async_invalidate(p.item);
+                   body = fmt::format(R"({{"deleted":{}}})", deleted);
+                 } else {
+                   const auto n = co_await c->async_invalidate_tag(p.item);
+                   body = fmt::format(R"({{"deleted":{}}})", n);
+                 }
+                 co_return json_response(bhttp::status::ok, std::move(body), req.version());
+               });
+}
+
+}  // namespace redkit::http
