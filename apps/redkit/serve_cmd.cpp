@@ -41,6 +41,7 @@ struct serve_options {
   std::vector<std::string> tiers;    // NAME=LIMIT/WINDOW overrides
   std::vector<std::string> proxies;  // trusted proxy networks
   std::string config;                // TOML file
+  std::vector<std::string> api_keys;
 };
 
 /// The text CLI11 would have read for a TOML value (scalars only).
@@ -107,7 +108,7 @@ void apply_config_file(CLI::App& app, const std::string& path) {
 }
 
 http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout,
-                         const http::middleware& chain) {
+                         const http::middleware& chain, const http::api_keys& keys) {
   http::router r;
   r.add(bhttp::verb::get, "/healthz",
         [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
@@ -135,7 +136,7 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                       http::request_context&) -> asio::awaitable<http::response> {
           co_return http::json_response(bhttp::status::ok, R"({"pong":true})", req.version());
         }));
-  http::add_cache_api(r, s);
+  http::add_cache_api(r, s, keys);
   return r;
 }
 
@@ -192,6 +193,10 @@ runner add_serve(CLI::App& app) {
                  "A reverse proxy's network (CIDR or address) whose X-Forwarded-For is believed; "
                  "repeatable")
       ->envname("REDKIT_TRUST_PROXY");
+  app.add_option("--api-key", o->api_keys,
+                 "A key of the /v1 service API (16-256 bytes; repeatable). With any, /v1 needs "
+                 "Authorization: Bearer <key>")
+      ->envname("REDKIT_API_KEY");
   app.add_option("--config", o->config,
                  "TOML file: a [server] table with these options (keys use '_' for '-'; flags and "
                  "env win over it) and [tiers.NAME] rate-limit tiers")
@@ -227,8 +232,8 @@ runner add_serve(CLI::App& app) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (!ec) received = sig;
     });
-    http::server srv(o->server,
-                     make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain));
+    http::server srv(o->server, make_routes(s, std::chrono::milliseconds(o->store_timeout_ms),
+                                            chain, http::api_keys(o->api_keys)));
     fmt::print("redkit serve: listening on http://{}:{} (store {})\n", o->server.host, srv.port(),
                s->describe());
     std::fflush(stdout);

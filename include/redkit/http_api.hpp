@@ -10,8 +10,27 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace redkit::http {
+
+/// The API keys of the service API. With none, /v1 is open (bind to loopback, or put it
+/// behind a proxy that authenticates); with some, a /v1 request must carry
+/// `Authorization: Bearer <one of them>` or gets 401.
+class api_keys {
+ public:
+  api_keys() = default;
+  /// Throws redkit::error(errc::invalid_argument) for a key under 16 or over 256 bytes.
+  explicit api_keys(const std::vector<std::string>& keys);
+  bool empty() const noexcept { return digests_.empty(); }
+  /// Whether `key` is one of them (compared in constant time, by digest).
+  bool contains(std::string_view key) const noexcept;
+  /// `h` behind the check.
+  handler guard(handler h) const;
+
+ private:
+  std::vector<std::string> digests_;
+};
 
 /// The body of `req` as a JSON object. Throws problem_error: 415 unless the Content-Type is
 /// application/json, 400 for malformed JSON or anything but an object.
@@ -27,6 +46,6 @@ std::string percent_decode(std::string_view s);
 /// - `DELETE /v1/cache/{name}/keys/{key}` → 200 {"deleted": bool};
 /// - `DELETE /v1/cache/{name}/tags/{tag}` → 200 {"deleted": count}.
 /// Keys and tags are percent-decoded. Bad input answers 400 naming the field.
-void add_cache_api(router& r, std::shared_ptr<store> s);
+void add_cache_api(router& r, std::shared_ptr<store> s, const api_keys& keys);
 
 }  // namespace redkit::http

@@ -154,12 +154,12 @@ response tags_allow_delete_only(const request& req) {
 
 }  // namespace
 
-void add_cache_api(router& r, std::shared_ptr<store> s) {
+void add_cache_api(router& r, std::shared_ptr<store> s, const api_keys& keys) {
   auto caches = std::make_shared<cache_registry>(std::move(s));
   const std::string prefix = "/v1/cache/";
   r.add_prefix(
       bhttp::verb::get, prefix,
-      [caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
+      keys.guard([caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
         const auto p = parse_cache_path(ctx.path_rest);
         if (p.kind != "keys") co_return tags_allow_delete_only(req);
         auto c = caches->get(p.name);
@@ -171,37 +171,39 @@ void add_cache_api(router& r, std::shared_ptr<store> s) {
             bhttp::status::ok,
             fmt::format(R"({{"key":{},"value":{}}})", json_string(p.item), json_string(*v)),
             req.version());
-      });
-  r.add_prefix(bhttp::verb::put, prefix,
-               [caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
-                 const auto p = parse_cache_path(ctx.path_rest);
-                 if (p.kind != "keys") co_return tags_allow_delete_only(req);
-                 const auto body = json_object_body(req);
-                 const auto* value = body.if_contains("value");
-                 if (!value || !value->is_string()) {
-                   throw problem_error(bhttp::status::bad_request, "value must be a string");
-                 }
-                 const auto eo = entry_options_of(body);
-                 const std::string v(value->as_string().data(), value->as_string().size());
-                 auto c = caches->get(p.name);
-                 co_await c->async_set(p.item, v, eo);
-                 response res{bhttp::status::no_content, req.version()};
-                 co_return res;
-               });
-  r.add_prefix(bhttp::verb::delete_, prefix,
-               [caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
-                 const auto p = parse_cache_path(ctx.path_rest);
-                 auto c = caches->get(p.name);
-                 std::string body;
-                 if (p.kind == "keys") {
-                   const bool deleted = co_await c->async_invalidate(p.item);
-                   body = fmt::format(R"({{"deleted":{}}})", deleted);
-                 } else {
-                   const auto n = co_await c->async_invalidate_tag(p.item);
-                   body = fmt::format(R"({{"deleted":{}}})", n);
-                 }
-                 co_return json_response(bhttp::status::ok, std::move(body), req.version());
-               });
+      }));
+  r.add_prefix(
+      bhttp::verb::put, prefix,
+      keys.guard([caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
+        const auto p = parse_cache_path(ctx.path_rest);
+        if (p.kind != "keys") co_return tags_allow_delete_only(req);
+        const auto body = json_object_body(req);
+        const auto* value = body.if_contains("value");
+        if (!value || !value->is_string()) {
+          throw problem_error(bhttp::status::bad_request, "value must be a string");
+        }
+        const auto eo = entry_options_of(body);
+        const std::string v(value->as_string().data(), value->as_string().size());
+        auto c = caches->get(p.name);
+        co_await c->async_set(p.item, v, eo);
+        response res{bhttp::status::no_content, req.version()};
+        co_return res;
+      }));
+  r.add_prefix(
+      bhttp::verb::delete_, prefix,
+      keys.guard([caches](const request& req, request_context& ctx) -> asio::awaitable<response> {
+        const auto p = parse_cache_path(ctx.path_rest);
+        auto c = caches->get(p.name);
+        std::string body;
+        if (p.kind == "keys") {
+          const bool deleted = co_await c->async_invalidate(p.item);
+          body = fmt::format(R"({{"deleted":{}}})", deleted);
+        } else {
+          const auto n = co_await c->async_invalidate_tag(p.item);
+          body = fmt::format(R"({{"deleted":{}}})", n);
+        }
+        co_return json_response(bhttp::status::ok, std::move(body), req.version());
+      }));
 }
 
 }  // namespace redkit::http

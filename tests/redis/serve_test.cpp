@@ -369,6 +369,30 @@ TEST_P(Serve, CacheApiSetsGetsAndInvalidates) {
   EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
 }
 
+TEST_P(Serve, ApiKeysGuardTheServiceApi) {
+  auto args = store_args();
+  args.insert(args.end(),
+              {"--api-key", "0123456789abcdef-one", "--api-key", "0123456789abcdef-two"});
+  serve_process srv(args);
+  client c(srv.port());
+  const std::string json = "Content-Type: application/json\r\n";
+  const std::string body = R"({"value":"v"})";
+  auto r = c.request("PUT", "/v1/cache/c/keys/k", json, body);
+  expect_problem(r, 401);
+  EXPECT_EQ(r[bhttp::field::www_authenticate], "Bearer realm=\"redkit\"");
+  expect_problem(c.request("PUT", "/v1/cache/c/keys/k",
+                           json + "Authorization: Bearer 0123456789abcdef-six\r\n", body),
+                 401);
+  EXPECT_EQ(c.request("PUT", "/v1/cache/c/keys/k",
+                      json + "Authorization: Bearer 0123456789abcdef-two\r\n", body)
+                .result_int(),
+            204u);
+  EXPECT_EQ(c.request("GET", "/v1/cache/c/keys/k", "Authorization: Bearer 0123456789abcdef-one\r\n")
+                .result_int(),
+            200u);
+  EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);  // not under /v1
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "redis" : "engine"; });
 
