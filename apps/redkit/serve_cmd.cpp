@@ -107,9 +107,41 @@ void apply_config_file(CLI::App& app, const std::string& path) {
   }
 }
 
+/// The limiter's counters in Prometheus text format.
+std::string limiter_prometheus(const rate_limit::limiter_metrics& m) {
+  std::string out =
+      "# HELP redkit_ratelimit_decisions_total Rate-limit decisions by policy.\n"
+      "# TYPE redkit_ratelimit_decisions_total counter\n";
+  for (const auto& [name, p] : m.policies) {
+    for (const auto& [what, n] :
+         {std::pair{"allowed", p.allowed}, std::pair{"denied", p.denied},
+          std::pair{"shadow_denied", p.shadow_denied}, std::pair{"error", p.errors}}) {
+      out += fmt::format("redkit_ratelimit_decisions_total{{policy=\"{}\",decision=\"{}\"}} {}\n",
+                         name, what, n);
+    }
+  }
+  out += fmt::format(
+      "# TYPE redkit_ratelimit_store_errors_total counter\n"
+      "redkit_ratelimit_store_errors_total {}\n"
+      "# TYPE redkit_ratelimit_breaker_open gauge\n"
+      "redkit_ratelimit_breaker_open {}\n",
+      m.store_errors, m.breaker_open ? 1 : 0);
+  return out;
+}
+
 http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout,
-                         const http::middleware& chain, const http::api_keys& keys) {
+                         const http::middleware& chain, const http::api_keys& keys,
+                         std::shared_ptr<http::request_metrics> metrics,
+                         std::shared_ptr<rate_limit::limiter> limiter) {
   http::router r;
+  r.add(bhttp::verb::get, "/metrics",
+        [metrics, limiter](const http::request& req,
+                           http::request_context&) -> asio::awaitable<http::response> {
+          http::response res{bhttp::status::ok, req.version()};
+          res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+          res.body() = metrics->prometheus() + limiter_prometheus(limiter->metrics());
+          co_return res;
+        });
   r.add(bhttp::verb::get, "/healthz",
         [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           co_return http::json_response(bhttp::status::ok, R"({"status":"ok"})", req.version());
@@ -210,6 +242,7 @@ runner add_serve(CLI::App& app) {
     o->server.request_timeout = std::chrono::milliseconds(o->request_timeout_ms);
     o->server.idle_timeout = std::chrono::milliseconds(o->idle_timeout_ms);
     o->server.access_log = !o->no_access_log;
+    o->server.metrics = std::make_shared<http::request_metrics>();
     store_options sto;
     sto.connect_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     sto.request_timeout = std::chrono::milliseconds(o->store_timeout_ms);
@@ -232,8 +265,9 @@ runner add_serve(CLI::App& app) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (!ec) received = sig;
     });
-    http::server srv(o->server, make_routes(s, std::chrono::milliseconds(o->store_timeout_ms),
-                                            chain, http::api_keys(o->api_keys)));
+    http::server srv(o->server,
+                     make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
+                                 http::api_keys(o->api_keys), o->server.metrics, limiter));
     fmt::print("redkit serve: listening on http://{}:{} (store {})\n", o->server.host, srv.port(),
                s->describe());
     std::fflush(stdout);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,22 @@ namespace bhttp = boost::beast::http;
 using request = bhttp::request<bhttp::string_body>;
 using response = bhttp::response<bhttp::string_body>;
 using milliseconds = std::chrono::milliseconds;
+
+/// Request counts and latency histograms by route, in Prometheus text format. Thread-safe.
+class request_metrics {
+ public:
+  /// `route` is the matched route's path (a prefix route's with "*"), or "unmatched".
+  void record(std::string_view route, std::string_view method, unsigned status,
+              std::chrono::nanoseconds took);
+  /// redkit_http_requests_total{route,method,status} and
+  /// redkit_http_request_duration_seconds{route} (a histogram).
+  std::string prometheus() const;
+
+ private:
+  struct route_stats;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<route_stats>, std::less<>> routes_;
+};
 
 struct server_options {
   /// Where to listen. Defaults 127.0.0.1 and 8080; port 0 takes any free port (see
@@ -53,6 +70,8 @@ struct server_options {
   bool log_json = false;
   /// Where log lines go. Default: stdout.
   std::function<void(std::string_view)> log;
+  /// Where each request is counted, if set.
+  std::shared_ptr<request_metrics> metrics;
 };
 
 /// What a handler gets besides the request.
@@ -80,6 +99,9 @@ class router {
   /// (empty: unknown path). For a prefix route, `rest` gets the path after the prefix.
   const handler* find(bhttp::verb method, std::string_view path, std::string& allow,
                       std::string_view& rest) const;
+  /// The route `path` falls under, for metrics: the path itself, a prefix with "*", or
+  /// "unmatched".
+  std::string route_of(std::string_view path) const;
 
  private:
   using methods = std::vector<std::pair<bhttp::verb, handler>>;

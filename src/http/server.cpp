@@ -27,6 +27,7 @@
 #include <fmt/chrono.h>
 #include <fmt/core.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -102,6 +103,75 @@ const handler* router::find(bhttp::verb method, std::string_view path, std::stri
     allow += std::string(bhttp::to_string(m));
   }
   return nullptr;
+}
+
+std::string router::route_of(std::string_view path) const {
+  if (routes_.contains(path)) return std::string(path);
+  std::string best;
+  for (const auto& [prefix, ms] : prefixes_) {
+    if (path.size() > prefix.size() && path.starts_with(prefix) && prefix.size() > best.size()) {
+      best = prefix;
+    }
+  }
+  return best.empty() ? "unmatched" : best + "*";
+}
+
+// --- metrics -------------------------------------------------------------------------------------
+
+namespace {
+constexpr std::array<double, 14> latency_buckets{
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+}
+
+struct request_metrics::route_stats {
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> counts;  // (method, status)
+  std::array<std::uint64_t, latency_buckets.size()> buckets{};
+  std::uint64_t count = 0;
+  double sum = 0;
+};
+
+void request_metrics::record(std::string_view route, std::string_view method, unsigned status,
+                             std::chrono::nanoseconds took) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  std::lock_guard lock(mu_);
+  auto& slot = routes_[std::string(route)];
+  if (!slot) slot = std::make_shared<route_stats>();
+  ++slot->counts[{std::string(method), status}];
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+    if (seconds <= latency_buckets[i]) ++slot->buckets[i];
+  }
+  ++slot->count;
+  slot->sum += seconds;
+}
+
+std::string request_metrics::prometheus() const {
+  std::string out =
+      "# HELP redkit_http_requests_total HTTP requests answered.\n"
+      "# TYPE redkit_http_requests_total counter\n";
+  std::lock_guard lock(mu_);
+  for (const auto& [route, st] : routes_) {
+    for (const auto& [key, n] : st->counts) {
+      out += fmt::format("redkit_http_requests_total{{route={},method={},status=\"{}\"}} {}\n",
+                         json_string(route), json_string(key.first), key.second, n);
+    }
+  }
+  out +=
+      "# HELP redkit_http_request_duration_seconds Time from a request's first byte to its "
+      "response written.\n"
+      "# TYPE redkit_http_request_duration_seconds histogram\n";
+  for (const auto& [route, st] : routes_) {
+    const auto label = json_string(route);
+    for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+      out += fmt::format("redkit_http_request_duration_seconds_bucket{{route={},le=\"{}\"}} {}\n",
+                         label, latency_buckets[i], st->buckets[i]);
+    }
+    out += fmt::format("redkit_http_request_duration_seconds_bucket{{route={},le=\"+Inf\"}} {}\n",
+                       label, st->count);
+    out += fmt::format("redkit_http_request_duration_seconds_sum{{route={}}} {}\n", label, st->sum);
+    out += fmt::format("redkit_http_request_duration_seconds_count{{route={}}} {}\n", label,
+                       st->count);
+  }
+  return out;
 }
 
 response problem(bhttp::status status, std::string_view detail, unsigned version) {
@@ -263,6 +333,11 @@ struct server::impl {
     res.prepare_payload();
     c.stream.expires_after(opts.request_timeout);
     auto [wec, wn] = co_await bhttp::async_write(c.stream, res, tuple_awaitable);
+    if (opts.metrics) {
+      const std::string_view path = std::string_view(target).substr(0, target.find('?'));
+      opts.metrics->record(target == "-" ? std::string("unmatched") : routes.route_of(path), method,
+                           res.result_int(), std::chrono::steady_clock::now() - t0);
+    }
     if (opts.access_log) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0)

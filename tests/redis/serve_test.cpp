@@ -393,6 +393,32 @@ TEST_P(Serve, ApiKeysGuardTheServiceApi) {
   EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);  // not under /v1
 }
 
+TEST_P(Serve, MetricsCountRequestsByRouteAndDecisionsByPolicy) {
+  auto args = store_args();
+  args.insert(args.end(), {"--tier", "anonymous=2/1m"});
+  serve_process srv(args);
+  client c(srv.port());
+  for (int i = 0; i < 3; ++i) c.request("GET", "/api/ping");
+  c.request("GET", "/no/such/%20path");
+  c.request("GET", "/v1/cache/m/keys/absent");
+  const auto r = c.request("GET", "/metrics");
+  ASSERT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(r[bhttp::field::content_type], "text/plain; version=0.0.4");
+  const auto& text = r.body();
+  for (const auto* line :
+       {"redkit_http_requests_total{route=\"/api/ping\",method=\"GET\",status=\"200\"} 2\n",
+        "redkit_http_requests_total{route=\"/api/ping\",method=\"GET\",status=\"429\"} 1\n",
+        "redkit_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+        "redkit_http_requests_total{route=\"/v1/cache/*\",method=\"GET\",status=\"404\"} 1\n",
+        "redkit_http_request_duration_seconds_count{route=\"/api/ping\"} 3\n",
+        "redkit_http_request_duration_seconds_bucket{route=\"/api/ping\",le=\"+Inf\"} 3\n",
+        "redkit_ratelimit_decisions_total{policy=\"anonymous\",decision=\"allowed\"} 2\n",
+        "redkit_ratelimit_decisions_total{policy=\"anonymous\",decision=\"denied\"} 1\n",
+        "redkit_ratelimit_breaker_open 0\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "redis" : "engine"; });
 
