@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ std::string percent_decode(std::string_view s);
 /// - `DELETE /v1/cache/{name}/keys/{key}` → 200 {"deleted": bool};
 /// - `DELETE /v1/cache/{name}/tags/{tag}` → 200 {"deleted": count}.
 /// Keys and tags are percent-decoded. Bad input answers 400 naming the field.
-void add_cache_api(router& r, std::shared_ptr<store> s, const api_keys& keys);
+/// Returns what /metrics adds for these caches (Prometheus text: hits by level, misses, loads,
+/// hit ratio, store errors, breaker state, L1 size, per cache name).
+std::function<std::string()> add_cache_api(router& r, std::shared_ptr<store> s,
+                                           const api_keys& keys);
 
 }  // namespace redkit::http

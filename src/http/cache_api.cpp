@@ -80,9 +80,41 @@ class cache_registry {
     return c;
   }
 
+  std::string prometheus() const {
+    std::vector<std::pair<std::string, rc::metrics>> all;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [name, c] : caches_) all.emplace_back(name, c->metrics());
+    }
+    std::string out;
+    const auto family = [&](const char* metric, const char* type, const char* help, auto value) {
+      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", metric, help, metric, type);
+      for (const auto& [name, m] : all) {
+        out += fmt::format("{}{{cache={}}} {}\n", metric, json_string(name), value(m));
+      }
+    };
+    family("redkit_cache_l1_hits_total", "counter", "Hits served by the in-process level.",
+           [](const rc::metrics& m) { return m.l1_hits; });
+    family("redkit_cache_l2_hits_total", "counter", "Hits served by the store.",
+           [](const rc::metrics& m) { return m.l2_hits; });
+    family("redkit_cache_misses_total", "counter", "Lookups that found nothing usable.",
+           [](const rc::metrics& m) { return m.misses; });
+    family("redkit_cache_stale_served_total", "counter", "Stale values served.",
+           [](const rc::metrics& m) { return m.stale_served; });
+    family("redkit_cache_store_errors_total", "counter", "Store calls that failed or were late.",
+           [](const rc::metrics& m) { return m.store_errors; });
+    family("redkit_cache_hit_ratio", "gauge", "Hits over lookups since start.",
+           [](const rc::metrics& m) { return m.hit_ratio(); });
+    family("redkit_cache_l1_entries", "gauge", "Entries in the in-process level.",
+           [](const rc::metrics& m) { return m.l1_entries; });
+    family("redkit_cache_breaker_open", "gauge", "1 while the store's circuit breaker is open.",
+           [](const rc::metrics& m) { return m.breaker_open ? 1 : 0; });
+    return out;
+  }
+
  private:
   std::shared_ptr<store> store_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<rc::cache>> caches_;
 };
 
@@ -154,7 +186,8 @@ response tags_allow_delete_only(const request& req) {
 
 }  // namespace
 
-void add_cache_api(router& r, std::shared_ptr<store> s, const api_keys& keys) {
+std::function<std::string()> add_cache_api(router& r, std::shared_ptr<store> s,
+                                           const api_keys& keys) {
   auto caches = std::make_shared<cache_registry>(std::move(s));
   const std::string prefix = "/v1/cache/";
   r.add_prefix(
@@ -204,6 +237,7 @@ void add_cache_api(router& r, std::shared_ptr<store> s, const api_keys& keys) {
         }
         co_return json_response(bhttp::status::ok, std::move(body), req.version());
       }));
+  return [caches] { return caches->prometheus(); };
 }
 
 }  // namespace redkit::http

@@ -414,7 +414,8 @@ TEST_P(Serve, MetricsCountRequestsByRouteAndDecisionsByPolicy) {
         "redkit_http_request_duration_seconds_bucket{route=\"/api/ping\",le=\"+Inf\"} 3\n",
         "redkit_ratelimit_decisions_total{policy=\"anonymous\",decision=\"allowed\"} 2\n",
         "redkit_ratelimit_decisions_total{policy=\"anonymous\",decision=\"denied\"} 1\n",
-        "redkit_ratelimit_breaker_open 0\n"}) {
+        "redkit_ratelimit_breaker_open 0\n", "redkit_cache_misses_total{cache=\"m\"} 1\n",
+        "redkit_cache_hit_ratio{cache=\"m\"} 0\n", "redkit_cache_breaker_open{cache=\"m\"} 0\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
   }
 }
