@@ -3,6 +3,7 @@
 // broadcast, and the background refreshes.
 #include <redkit/cache.hpp>
 
+#include "blocking.hpp"
 #include "breaker.hpp"
 #include "cache/l1.hpp"
 #include "cache/single_flight.hpp"
@@ -11,8 +12,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/parse.hpp>
@@ -139,39 +138,6 @@ std::string join_tags(const std::vector<std::string>& tags) {
 double uniform01() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
-/// Runs `make()`'s awaitable on a private io_context on the calling thread (so a blocking
-/// loader runs here, not on the store's I/O thread) and returns its result.
-template <typename T, typename Make>
-T run_here(store& s, std::string_view call, Make make) {
-  const auto ex = s.get_executor();
-  if (const auto* io = ex.target<asio::io_context::executor_type>();
-      io && io->running_in_this_thread()) {
-    throw invalid(std::string("blocking ") + std::string(call) +
-                  " called on the store's I/O thread; co_await the async_ twin");
-  }
-  asio::io_context ctx;
-  auto guard = asio::make_work_guard(ctx);
-  std::exception_ptr err;
-  if constexpr (std::is_void_v<T>) {
-    asio::co_spawn(ctx, make(), [&](std::exception_ptr e) {
-      err = e;
-      guard.reset();
-    });
-    ctx.run();
-    if (err) std::rethrow_exception(err);
-  } else {
-    std::optional<T> out;
-    asio::co_spawn(ctx, make(), [&](std::exception_ptr e, T v) {
-      err = e;
-      if (!e) out.emplace(std::move(v));
-      guard.reset();
-    });
-    ctx.run();
-    if (err) std::rethrow_exception(err);
-    return std::move(*out);
-  }
 }
 
 asio::awaitable<std::optional<std::string>> call_blocking(blocking_loader load) {
@@ -527,13 +493,42 @@ struct cache::impl : std::enable_shared_from_this<impl> {
     return e;
   }
 
-  static std::optional<std::string> value_of(l1_entry& e) {
+  /// The entry's value (moved out), or nothing for a cached absence; l1_entry or l2_entry.
+  template <typename Entry>
+  static std::optional<std::string> value_of(Entry& e) {
     if (e.negative) return std::nullopt;
     return std::move(e.value);
   }
-  static std::optional<std::string> value_of(l2_entry& e) {
-    if (e.negative) return std::nullopt;
-    return std::move(e.value);
+
+  /// Keeps a value loaded without the store in L1 (when it fits, and an absence only when
+  /// absences are cached).
+  void keep_in_l1(const std::string& key, const std::optional<std::string>& v,
+                  const entry_options& eo, std::int64_t load_ms) {
+    if (!l1_on_) return;
+    const bool negative = !v;
+    if (negative ? opts_.negative_ttl.count() == 0 : v->size() > opts_.max_value_bytes) return;
+    l1_.put(key, local_entry(v.value_or(std::string()), negative,
+                             negative ? std::string() : join_tags(eo.tags), resolve(eo, negative),
+                             load_ms));
+  }
+
+  /// What an L2 read found, counted: `fresh` (copied into L1 unless `key` was invalidated
+  /// since `seq`), `stale` (within stale-while-revalidate) or `miss`.
+  enum class l2_state { fresh, stale, miss };
+  l2_state account(const std::string& key, const l2_entry& e, std::uint64_t seq) {
+    if (e.found && e.now < e.fresh_until) {
+      l2_hits_.fetch_add(1, std::memory_order_relaxed);
+      if (e.negative) negative_hits_.fetch_add(1, std::memory_order_relaxed);
+      if (l1_on_ && seq_of(key) == seq) l1_.put(key, local_copy(e));
+      return l2_state::fresh;
+    }
+    if (e.found && e.now < e.swr_until) {
+      l2_hits_.fetch_add(1, std::memory_order_relaxed);
+      stale_served_.fetch_add(1, std::memory_order_relaxed);
+      return l2_state::stale;
+    }
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return l2_state::miss;
   }
 
   /// Without the store: L1's copy in any state, else the loader (its value kept in L1).
@@ -548,14 +543,7 @@ struct cache::impl : std::enable_shared_from_this<impl> {
     }
     if (!load) co_return std::nullopt;
     auto v = co_await call_loader(load);
-    if (l1_on_ && (!v || v->size() <= opts_.max_value_bytes)) {
-      const bool negative = !v;
-      if (!negative || opts_.negative_ttl.count() > 0) {
-        l1_.put(key, local_entry(v.value_or(std::string()), negative,
-                                 negative ? std::string() : join_tags(eo.tags),
-                                 resolve(eo, negative), 0));
-      }
-    }
+    keep_in_l1(key, v, eo, 0);
     co_return v;
   }
 
@@ -591,10 +579,7 @@ struct cache::impl : std::enable_shared_from_this<impl> {
       co_await write(key, v, eo, load_ms);
     } catch (const std::exception& e) {
       report_failure(e.what());
-      if (l1_on_ && (!v || v->size() <= opts_.max_value_bytes)) {
-        l1_.put(key, local_entry(v.value_or(std::string()), !v, join_tags(eo.tags), resolve(eo, !v),
-                                 load_ms));
-      }
+      keep_in_l1(key, v, eo, load_ms);
     }
     co_return v;
   }
@@ -609,23 +594,19 @@ struct cache::impl : std::enable_shared_from_this<impl> {
     auto got = co_await try_read(key, true);
     if (!got) co_return co_await fallback(std::move(key), std::move(load), std::move(eo));
     auto& e = *got;
-    if (e.found && e.now < e.fresh_until) {
-      l2_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (e.negative) negative_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (l1_on_ && seq_of(key) == seq) l1_.put(key, local_copy(e));
-      if (!e.negative && early(e.now, e.fresh_until, e.load_ms)) {
-        early_refreshes_.fetch_add(1, std::memory_order_relaxed);
+    switch (account(key, e, seq)) {
+      case l2_state::fresh:
+        if (!e.negative && early(e.now, e.fresh_until, e.load_ms)) {
+          early_refreshes_.fetch_add(1, std::memory_order_relaxed);
+          start_refresh(key, load, eo);
+        }
+        co_return value_of(e);
+      case l2_state::stale:
         start_refresh(key, load, eo);
-      }
-      co_return value_of(e);
+        co_return value_of(e);
+      case l2_state::miss:
+        break;
     }
-    if (e.found && e.now < e.swr_until) {
-      l2_hits_.fetch_add(1, std::memory_order_relaxed);
-      stale_served_.fetch_add(1, std::memory_order_relaxed);
-      start_refresh(key, load, eo);
-      co_return value_of(e);
-    }
-    misses_.fetch_add(1, std::memory_order_relaxed);
     if (e.lock == 0) {
       // Another process is loading: serve what is left of the entry, else wait for its value.
       if (e.found) {
@@ -726,19 +707,8 @@ struct cache::impl : std::enable_shared_from_this<impl> {
     auto got = co_await try_read(key, false);
     if (!got) co_return co_await fallback(std::move(key), loader{}, entry_options{});
     auto& e = *got;
-    if (e.found && e.now < e.fresh_until) {
-      l2_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (e.negative) negative_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (l1_on_ && seq_of(key) == seq) l1_.put(key, local_copy(e));
-      co_return value_of(e);
-    }
-    if (e.found && e.now < e.swr_until) {
-      l2_hits_.fetch_add(1, std::memory_order_relaxed);
-      stale_served_.fetch_add(1, std::memory_order_relaxed);
-      co_return value_of(e);
-    }
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    co_return std::nullopt;
+    if (account(key, e, seq) == l2_state::miss) co_return std::nullopt;
+    co_return value_of(e);
   }
 
   asio::awaitable<std::size_t> invalidate_tag(std::string tag) {
@@ -852,28 +822,31 @@ asio::awaitable<std::size_t> cache::async_invalidate_tag(std::string_view tag) {
 std::optional<std::string> cache::get_or_load(std::string_view key, blocking_loader load,
                                               entry_options eo) {
   if (!load) throw invalid("loader must not be empty");
-  return run_here<std::optional<std::string>>(*impl_->store_, "get_or_load", [&] {
-    return async_get_or_load(
-        key, [load] { return call_blocking(load); }, std::move(eo));
-  });
+  return redkit::detail::run_on_calling_thread<std::optional<std::string>>(
+      *impl_->store_, "cache", "get_or_load", [&] {
+        return async_get_or_load(
+            key, [load] { return call_blocking(load); }, std::move(eo));
+      });
 }
 
 std::optional<std::string> cache::get(std::string_view key) {
-  return run_here<std::optional<std::string>>(*impl_->store_, "get",
-                                              [&] { return async_get(key); });
+  return redkit::detail::run_on_calling_thread<std::optional<std::string>>(
+      *impl_->store_, "cache", "get", [&] { return async_get(key); });
 }
 
 void cache::set(std::string_view key, std::string_view value, entry_options eo) {
-  run_here<void>(*impl_->store_, "set", [&] { return async_set(key, value, std::move(eo)); });
+  redkit::detail::run_on_calling_thread<void>(*impl_->store_, "cache", "set",
+                                              [&] { return async_set(key, value, std::move(eo)); });
 }
 
 bool cache::invalidate(std::string_view key) {
-  return run_here<bool>(*impl_->store_, "invalidate", [&] { return async_invalidate(key); });
+  return redkit::detail::run_on_calling_thread<bool>(*impl_->store_, "cache", "invalidate",
+                                                     [&] { return async_invalidate(key); });
 }
 
 std::size_t cache::invalidate_tag(std::string_view tag) {
-  return run_here<std::size_t>(*impl_->store_, "invalidate_tag",
-                               [&] { return async_invalidate_tag(tag); });
+  return redkit::detail::run_on_calling_thread<std::size_t>(
+      *impl_->store_, "cache", "invalidate_tag", [&] { return async_invalidate_tag(tag); });
 }
 
 std::optional<boost::json::value> cache::get_json(std::string_view key) {
