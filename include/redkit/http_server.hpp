@@ -84,6 +84,8 @@ struct request_context {
   std::optional<session::session> session;
   /// For a prefix route: the path after the prefix (not decoded).
   std::string path_rest;
+  /// The matched route, as router::match::route.
+  std::string route = "unmatched";
 };
 
 using handler = std::function<asio::awaitable<response>(const request&, request_context&)>;
@@ -95,13 +97,14 @@ class router {
   void add(bhttp::verb method, std::string path, handler h);
   /// Every path that starts with `prefix` (which should end in '/') and has more after it.
   void add_prefix(bhttp::verb method, std::string prefix, handler h);
-  /// The handler of `method` on `path`, or nullptr with `allow` set to the path's methods
-  /// (empty: unknown path). For a prefix route, `rest` gets the path after the prefix.
-  const handler* find(bhttp::verb method, std::string_view path, std::string& allow,
-                      std::string_view& rest) const;
-  /// The route `path` falls under, for metrics: the path itself, a prefix with "*", or
-  /// "unmatched".
-  std::string route_of(std::string_view path) const;
+  /// What a path and method match.
+  struct match {
+    const handler* h = nullptr;       ///< nullptr: 404 (allow empty) or 405 (allow set)
+    std::string allow;                ///< the path's methods when the method is not one of them
+    std::string_view rest;            ///< for a prefix route: the path after the prefix
+    std::string route = "unmatched";  ///< for metrics: the path, or the prefix with "*"
+  };
+  match find(bhttp::verb method, std::string_view path) const;
 
  private:
   using methods = std::vector<std::pair<bhttp::verb, handler>>;

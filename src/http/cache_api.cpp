@@ -4,8 +4,8 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
+
+#include "http/json_text.hpp"
 
 #include <fmt/core.h>
 
@@ -55,11 +55,8 @@ std::string percent_decode(std::string_view s) {
 namespace {
 
 namespace rc = redkit::cache;
+using detail::json_string;
 constexpr std::size_t max_cache_names = 64;
-
-std::string json_string(std::string_view s) {
-  return boost::json::serialize(boost::json::string(s));
-}
 
 /// The caches by name, made on first use.
 class cache_registry {

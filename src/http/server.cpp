@@ -5,6 +5,7 @@
 #include <redkit/error.hpp>
 #include <redkit/http_server.hpp>
 
+#include "http/json_text.hpp"
 #include "script_reply.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,8 +22,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include <fmt/chrono.h>
 #include <fmt/core.h>
@@ -39,12 +38,9 @@ namespace redkit::http {
 namespace {
 
 namespace beast = boost::beast;
+using detail::json_string;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-std::string json_string(std::string_view s) {
-  return boost::json::serialize(boost::json::string(s));
-}
 
 /// A client's X-Request-Id is kept when it is 1-128 of [A-Za-z0-9._:-].
 bool valid_request_id(std::string_view id) {
@@ -77,43 +73,38 @@ void router::add_prefix(bhttp::verb method, std::string prefix, handler h) {
   prefixes_[std::move(prefix)].emplace_back(method, std::move(h));
 }
 
-const handler* router::find(bhttp::verb method, std::string_view path, std::string& allow,
-                            std::string_view& rest) const {
-  allow.clear();
-  rest = {};
+router::match router::find(bhttp::verb method, std::string_view path) const {
+  match m;
   const methods* found = nullptr;
   if (const auto it = routes_.find(path); it != routes_.end()) {
     found = &it->second;
+    m.route = it->first;
   } else {
-    std::size_t best = 0;
+    const std::string* best = nullptr;
     for (const auto& [prefix, ms] : prefixes_) {
-      if (path.size() > prefix.size() && path.starts_with(prefix) && prefix.size() > best) {
-        best = prefix.size();
+      if (path.size() > prefix.size() && path.starts_with(prefix) &&
+          (!best || prefix.size() > best->size())) {
+        best = &prefix;
         found = &ms;
       }
     }
-    rest = path.substr(best);
-  }
-  if (!found) return nullptr;
-  for (const auto& [m, h] : *found) {
-    if (m == method) return &h;
-  }
-  for (const auto& [m, h] : *found) {
-    if (!allow.empty()) allow += ", ";
-    allow += std::string(bhttp::to_string(m));
-  }
-  return nullptr;
-}
-
-std::string router::route_of(std::string_view path) const {
-  if (routes_.contains(path)) return std::string(path);
-  std::string best;
-  for (const auto& [prefix, ms] : prefixes_) {
-    if (path.size() > prefix.size() && path.starts_with(prefix) && prefix.size() > best.size()) {
-      best = prefix;
+    if (best) {
+      m.rest = path.substr(best->size());
+      m.route = *best + "*";
     }
   }
-  return best.empty() ? "unmatched" : best + "*";
+  if (!found) return m;
+  for (const auto& [verb, h] : *found) {
+    if (verb == method) {
+      m.h = &h;
+      return m;
+    }
+  }
+  for (const auto& [verb, h] : *found) {
+    if (!m.allow.empty()) m.allow += ", ";
+    m.allow += std::string(bhttp::to_string(verb));
+  }
+  return m;
 }
 
 // --- metrics -------------------------------------------------------------------------------------
@@ -334,9 +325,8 @@ struct server::impl {
     c.stream.expires_after(opts.request_timeout);
     auto [wec, wn] = co_await bhttp::async_write(c.stream, res, tuple_awaitable);
     if (opts.metrics) {
-      const std::string_view path = std::string_view(target).substr(0, target.find('?'));
-      opts.metrics->record(target == "-" ? std::string("unmatched") : routes.route_of(path), method,
-                           res.result_int(), std::chrono::steady_clock::now() - t0);
+      opts.metrics->record(ctx.route, method, res.result_int(),
+                           std::chrono::steady_clock::now() - t0);
     }
     if (opts.access_log) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -359,10 +349,9 @@ struct server::impl {
   asio::awaitable<response> dispatch(const request& req, request_context& ctx) {
     const std::string_view target = req.target();
     const auto path = target.substr(0, target.find('?'));
-    std::string allow;
-    std::string_view rest;
-    const handler* h = routes.find(req.method(), path, allow, rest);
+    auto [h, allow, rest, route] = routes.find(req.method(), path);
     ctx.path_rest = std::string(rest);
+    ctx.route = std::move(route);
     if (!h) {
       if (allow.empty()) {
         co_return problem(bhttp::status::not_found, fmt::format("no route {}", std::string(path)),
