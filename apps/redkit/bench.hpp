@@ -65,12 +65,17 @@ struct phase_result {
   std::vector<std::uint32_t> latencies_ns;
 };
 
-/// The `p` quantile (0-1) of `v` in whole µs (reorders `v`).
-inline std::uint64_t percentile_us(std::vector<std::uint32_t>& v, double p) {
+/// The `p` quantile (0-1) of `v` (latencies in ns), in ns (reorders `v`).
+inline std::uint64_t percentile_ns(std::vector<std::uint32_t>& v, double p) {
   if (v.empty()) return 0;
   const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
-  return v[idx] / 1000;
+  return v[idx];
+}
+
+/// The same in whole µs.
+inline std::uint64_t percentile_us(std::vector<std::uint32_t>& v, double p) {
+  return percentile_ns(v, p) / 1000;
 }
 
 /// Runs `op(0)` .. `op(n - 1)` (each returning an awaitable) with `concurrency` in flight on

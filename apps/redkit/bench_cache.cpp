@@ -132,23 +132,18 @@ int run_cache_bench(const bench_options& o) {
   ioc.run_for(std::chrono::milliseconds(100));
 
   const auto errors = warm.errors + mixed.errors + stampede.errors;
-  const auto l1_hits = after.l1_hits - before.l1_hits, l2_hits = after.l2_hits - before.l2_hits,
-             misses = after.misses - before.misses;
+  cache::metrics mixed_counts;  // the mixed phase's share of the counters
+  mixed_counts.l1_hits = after.l1_hits - before.l1_hits;
+  mixed_counts.l2_hits = after.l2_hits - before.l2_hits;
+  mixed_counts.misses = after.misses - before.misses;
   const auto mixed_loads = loads.load() - warm_loads - stampede_loads;
-  const double lookups = static_cast<double>(l1_hits + l2_hits + misses);
-  const double hit_ratio = lookups > 0 ? static_cast<double>(l1_hits + l2_hits) / lookups : 0;
+  const double hit_ratio = mixed_counts.hit_ratio();
   const auto store_desc = parse_store_url(o.url).redacted();
   const double rate = per_second(o.ops, mixed);
   const auto p50 = percentile_us(mixed.latencies_ns, 0.50),
              p99 = percentile_us(mixed.latencies_ns, 0.99);
   // Hit latencies are sub-microsecond on L1: their median is in ns.
-  auto hit_p50_ns = [&] {
-    if (hit_ns.empty()) return std::uint64_t{0};
-    const auto idx = hit_ns.size() / 2;
-    std::nth_element(hit_ns.begin(), hit_ns.begin() + static_cast<std::ptrdiff_t>(idx),
-                     hit_ns.end());
-    return static_cast<std::uint64_t>(hit_ns[idx]);
-  }();
+  const auto hit_p50_ns = percentile_ns(hit_ns, 0.50);
   const auto hit_p99 = percentile_us(hit_ns, 0.99), miss_p50 = percentile_us(miss_ns, 0.50);
   if (o.json) {
     fmt::print(
@@ -159,17 +154,17 @@ int run_cache_bench(const bench_options& o) {
         "\"hit_ratio\":{:.4f},\"stampede_callers\":{},\"stampede_loads\":{},"
         "\"stampede_ms\":{:.3f},\"errors\":{}}}\n",
         store_desc, l1_on ? "true" : "false", o.keys, o.ops, o.concurrency, o.value_size,
-        o.loader_us, o.hit_ratio, rate, p50, p99, hit_p50_ns, hit_p99, miss_p50, l1_hits, l2_hits,
-        misses, mixed_loads, hit_ratio, o.stampede, stampede_loads, stampede.seconds * 1000,
-        errors);
+        o.loader_us, o.hit_ratio, rate, p50, p99, hit_p50_ns, hit_p99, miss_p50,
+        mixed_counts.l1_hits, mixed_counts.l2_hits, mixed_counts.misses, mixed_loads, hit_ratio,
+        o.stampede, stampede_loads, stampede.seconds * 1000, errors);
   } else {
     fmt::print(
         "cache on {} (L1 {}): {} get_or_load at {:.0f}/s (p50 {} us, p99 {} us; hits p50 {} ns, "
         "p99 {} us; misses p50 {} us); {} L1 hits, {} L2 hits, {} misses, {} loads, hit ratio "
         "{:.3f}; stampede: {} callers, {} loader calls in {:.1f} ms; {} errors\n",
         store_desc, l1_on ? "on" : "off", o.ops, rate, p50, p99, hit_p50_ns, hit_p99, miss_p50,
-        l1_hits, l2_hits, misses, mixed_loads, hit_ratio, o.stampede, stampede_loads,
-        stampede.seconds * 1000, errors);
+        mixed_counts.l1_hits, mixed_counts.l2_hits, mixed_counts.misses, mixed_loads, hit_ratio,
+        o.stampede, stampede_loads, stampede.seconds * 1000, errors);
   }
   return errors == 0 ? 0 : 1;
 }

@@ -134,14 +134,14 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                          std::shared_ptr<http::request_metrics> metrics,
                          std::shared_ptr<rate_limit::limiter> limiter) {
   http::router r;
-  auto cache_metrics = std::make_shared<std::function<std::string()>>();
+  auto cache_metrics = http::add_cache_api(r, s, keys);
   r.add(bhttp::verb::get, "/metrics",
         [metrics, limiter, cache_metrics](
             const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           http::response res{bhttp::status::ok, req.version()};
           res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
           res.body() =
-              metrics->prometheus() + limiter_prometheus(limiter->metrics()) + (*cache_metrics)();
+              metrics->prometheus() + limiter_prometheus(limiter->metrics()) + cache_metrics();
           co_return res;
         });
   r.add(bhttp::verb::get, "/healthz",
@@ -170,7 +170,6 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                       http::request_context&) -> asio::awaitable<http::response> {
           co_return http::json_response(bhttp::status::ok, R"({"pong":true})", req.version());
         }));
-  *cache_metrics = http::add_cache_api(r, s, keys);
   return r;
 }
 
