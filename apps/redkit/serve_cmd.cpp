@@ -13,9 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -66,10 +68,12 @@ void apply_config_file(CLI::App& app, const std::string& path) {
   } catch (const toml::parse_error& e) {
     throw bad(fmt::format("line {}: {}", e.source().begin.line, e.description()));
   }
+  // [server] is read here; the others by the parts they configure.
+  static constexpr std::array<std::string_view, 2> tables{"server", "tiers"};
   for (const auto& [key, value] : root) {
-    if (key.str() != "server" && key.str() != "tiers") {
-      throw bad("unknown table or key '" + std::string(key.str()) +
-                "' (expected [server], [tiers])");
+    if (std::find(tables.begin(), tables.end(), key.str()) == tables.end()) {
+      throw bad("unknown table or key '" + std::string(key.str()) + "' (expected one of [" +
+                fmt::format("{}", fmt::join(tables, "], [")) + "])");
     }
   }
   const auto* server = root["server"].as_table();
