@@ -38,6 +38,7 @@ struct serve_options {
   std::uint64_t request_timeout_ms = 10000;
   std::uint64_t idle_timeout_ms = 60000;
   std::uint64_t grace_ms = 10000;
+  std::uint64_t handler_timeout_ms = 30000;
   std::uint64_t store_timeout_ms = 1000;
   bool no_access_log = false;
   std::vector<std::string> tiers;    // NAME=LIMIT/WINDOW overrides
@@ -213,6 +214,11 @@ runner add_serve(CLI::App& app) {
       ->envname("REDKIT_IDLE_TIMEOUT_MS")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
       ->capture_default_str();
+  app.add_option("--handler-timeout-ms", o->handler_timeout_ms,
+                 "Longest a request may take to be answered once read (503 past it)")
+      ->envname("REDKIT_HANDLER_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
   app.add_option("--grace-ms", o->grace_ms,
                  "On SIGTERM/SIGINT: how long requests in flight may take to finish")
       ->envname("REDKIT_GRACE_MS")
@@ -246,6 +252,7 @@ runner add_serve(CLI::App& app) {
     if (!o->config.empty()) apply_config_file(app, o->config);
     o->server.request_timeout = std::chrono::milliseconds(o->request_timeout_ms);
     o->server.idle_timeout = std::chrono::milliseconds(o->idle_timeout_ms);
+    o->server.handler_timeout = std::chrono::milliseconds(o->handler_timeout_ms);
     o->server.access_log = !o->no_access_log;
     o->server.metrics = std::make_shared<http::request_metrics>();
     store_options sto;

@@ -11,10 +11,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -40,6 +42,7 @@ namespace {
 namespace beast = boost::beast;
 using detail::json_string;
 using tcp = asio::ip::tcp;
+using namespace boost::asio::experimental::awaitable_operators;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// A client's X-Request-Id is kept when it is 1-128 of [A-Za-z0-9._:-].
@@ -285,7 +288,7 @@ struct server::impl {
     c.stream.expires_after(opts.request_timeout);
     auto [ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, tuple_awaitable);
     (void)n;
-    request_context ctx;
+    auto ctx = std::make_shared<request_context>();
     response res;
     bool close = false;
     std::string method = "-", target = "-";
@@ -309,23 +312,24 @@ struct server::impl {
       res = problem(bhttp::status::bad_request, "malformed request: " + ec.message());
       close = true;
     } else {
-      const auto& req = parser.get();
-      const auto given = req["X-Request-Id"];
-      ctx.request_id =
+      auto req = std::make_shared<const request>(parser.release());
+      const auto given = (*req)["X-Request-Id"];
+      ctx->request_id =
           valid_request_id(given) ? std::string(given) : redkit::detail::random_base64url(12);
-      ctx.peer = peer;
-      res = co_await dispatch(req, ctx);
-      res.version(req.version());
-      close = !req.keep_alive();
+      ctx->peer = peer;
+      const auto version = req->version();
+      close = !req->keep_alive();
+      res = co_await dispatch(std::move(req), ctx);
+      res.version(version);
     }
-    if (ctx.request_id.empty()) ctx.request_id = redkit::detail::random_base64url(12);
-    res.set("X-Request-Id", ctx.request_id);
+    if (ctx->request_id.empty()) ctx->request_id = redkit::detail::random_base64url(12);
+    res.set("X-Request-Id", ctx->request_id);
     res.keep_alive(!close && !stopping);
     res.prepare_payload();
     c.stream.expires_after(opts.request_timeout);
     auto [wec, wn] = co_await bhttp::async_write(c.stream, res, tuple_awaitable);
     if (opts.metrics) {
-      opts.metrics->record(ctx.route, method, res.result_int(),
+      opts.metrics->record(ctx->route, method, res.result_int(),
                            std::chrono::steady_clock::now() - t0);
     }
     if (opts.access_log) {
@@ -336,37 +340,73 @@ struct server::impl {
       if (opts.log_json) {
         opts.log(fmt::format(
             R"({{"time":"{}","id":{},"peer":{},"method":{},"target":{},"status":{},"bytes":{},"us":{}}})",
-            utc_now(), json_string(ctx.request_id), json_string(peer), json_string(method),
+            utc_now(), json_string(ctx->request_id), json_string(peer), json_string(method),
             json_string(target), status, res.body().size(), us));
       } else {
-        opts.log(fmt::format("{} {} {} {} {} {} {} {}us", utc_now(), ctx.request_id, peer, method,
+        opts.log(fmt::format("{} {} {} {} {} {} {} {}us", utc_now(), ctx->request_id, peer, method,
                              target, status, res.body().size(), us));
       }
     }
     co_return !wec && res.keep_alive();
   }
 
-  asio::awaitable<response> dispatch(const request& req, request_context& ctx) {
-    const std::string_view target = req.target();
+  asio::awaitable<response> dispatch(std::shared_ptr<const request> req,
+                                     std::shared_ptr<request_context> ctx) {
+    const std::string_view target = req->target();
     const auto path = target.substr(0, target.find('?'));
-    auto [h, allow, rest, route] = routes.find(req.method(), path);
-    ctx.path_rest = std::string(rest);
-    ctx.route = std::move(route);
+    auto [h, allow, rest, route] = routes.find(req->method(), path);
+    ctx->path_rest = std::string(rest);
+    ctx->route = std::move(route);
     if (!h) {
       if (allow.empty()) {
         co_return problem(bhttp::status::not_found, fmt::format("no route {}", std::string(path)),
-                          req.version());
+                          req->version());
       }
       auto res = problem(bhttp::status::method_not_allowed,
-                         fmt::format("{} accepts {}", std::string(path), allow), req.version());
+                         fmt::format("{} accepts {}", std::string(path), allow), req->version());
       res.set(bhttp::field::allow, allow);
       co_return res;
     }
+    // The handler runs in a coroutine of its own, which owns what it references: past the
+    // deadline the client gets 503 at once, and the late handler finishes on its own (store
+    // calls end by their own deadlines).
+    auto ex = co_await asio::this_coro::executor;
+    auto answer = std::make_shared<pending_answer>(ex);
+    answer->wake.expires_after(opts.handler_timeout);
+    asio::co_spawn(ex, run_handler(this, h, req, ctx, answer), asio::detached);
+    co_await answer->wake.async_wait(tuple_awaitable);
+    if (answer->res) co_return std::move(*answer->res);
+    opts.log(fmt::format("{} {} handler missed its {} ms deadline", utc_now(), ctx->request_id,
+                         opts.handler_timeout.count()));
+    co_return problem(
+        bhttp::status::service_unavailable,
+        fmt::format("the request took over {} ms; try again", opts.handler_timeout.count()),
+        req->version());
+  }
+
+  /// A handler's answer, and the timer its waiter sleeps on (it fires at the deadline, or at
+  /// once when the answer is in).
+  struct pending_answer {
+    explicit pending_answer(const asio::any_io_executor& ex) : wake(ex) {}
+    asio::steady_timer wake;
+    std::optional<response> res;
+  };
+
+  static asio::awaitable<void> run_handler(impl* self, const handler* h,
+                                           std::shared_ptr<const request> req,
+                                           std::shared_ptr<request_context> ctx,
+                                           std::shared_ptr<pending_answer> answer) {
+    answer->res = co_await self->guarded(*h, *req, *ctx);
+    answer->wake.expires_at(asio::steady_timer::time_point::min());
+  }
+
+  /// The handler's response, or the problem its exception maps to: never throws.
+  asio::awaitable<response> guarded(const handler& h, const request& req, request_context& ctx) {
     std::string failure;
     bool bad_input = false;
     std::optional<bhttp::status> status;
     try {
-      co_return co_await (*h)(req, ctx);
+      co_return co_await h(req, ctx);
     } catch (const problem_error& e) {
       status = e.status;
       failure = e.what();

@@ -286,6 +286,25 @@ TEST_P(Serve, MetricsCountRequestsByRouteAndDecisionsByPolicy) {
   }
 }
 
+TEST(ServeRedis, HandlerDeadlineAnswers503) {
+  redis_server redis;
+  serve_process srv(
+      {"--store", redis.url(), "--store-timeout-ms", "20000", "--handler-timeout-ms", "300"});
+  client c(srv.port());
+  EXPECT_EQ(c.request("GET", "/readyz").result_int(), 200u);
+  redis.pause();  // the store stops answering; its own deadline is far away
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = c.request("GET", "/readyz");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  redis.resume();
+  expect_problem(r, 503);
+  EXPECT_NE(body_json(r).at("detail").as_string().find("over 300 ms"), std::string::npos)
+      << r.body();
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);  // the deadline, not the store's 20 s
+  EXPECT_EQ(c.request("GET", "/readyz").result_int(), 200u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "redis" : "engine"; });
 
