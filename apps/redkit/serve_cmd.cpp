@@ -41,6 +41,7 @@ struct serve_options {
   std::uint64_t handler_timeout_ms = 30000;
   std::uint64_t store_timeout_ms = 1000;
   bool no_access_log = false;
+  bool list_routes = false;
   std::vector<std::string> tiers;    // NAME=LIMIT/WINDOW overrides
   std::vector<std::string> proxies;  // trusted proxy networks
   std::string config;                // TOML file
@@ -149,6 +150,11 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
               metrics->prometheus() + limiter_prometheus(limiter->metrics()) + cache_metrics();
           co_return res;
         });
+  r.add(bhttp::verb::get, "/openapi.json",
+        [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
+          co_return http::json_response(bhttp::status::ok, std::string(http::openapi_document()),
+                                        req.version());
+        });
   r.add(bhttp::verb::get, "/healthz",
         [](const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           co_return http::json_response(bhttp::status::ok, R"({"status":"ok"})", req.version());
@@ -248,6 +254,8 @@ runner add_serve(CLI::App& app) {
   app.add_flag("--log-json", so.log_json, "Access log as JSON lines")->envname("REDKIT_LOG_JSON");
   app.add_flag("--no-access-log", o->no_access_log, "No access log")
       ->envname("REDKIT_NO_ACCESS_LOG");
+  app.add_flag("--list-routes", o->list_routes,
+               "Print every route (METHOD PATH; a prefix route ends in *) and exit");
   return [o, &app] {
     if (!o->config.empty()) apply_config_file(app, o->config);
     o->server.request_timeout = std::chrono::milliseconds(o->request_timeout_ms);
@@ -277,9 +285,16 @@ runner add_serve(CLI::App& app) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (!ec) received = sig;
     });
-    http::server srv(o->server,
-                     make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
-                                 http::api_keys(o->api_keys), o->server.metrics, limiter));
+    auto routes = make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
+                              http::api_keys(o->api_keys), o->server.metrics, limiter);
+    if (o->list_routes) {
+      for (const auto& [method, path] : routes.list()) {
+        fmt::print("{} {}\n", std::string_view(bhttp::to_string(method)), path);
+      }
+      s->close();
+      return 0;
+    }
+    http::server srv(o->server, std::move(routes));
     fmt::print("redkit serve: listening on http://{}:{} (store {})\n", o->server.host, srv.port(),
                s->describe());
     std::fflush(stdout);

@@ -40,10 +40,15 @@ boost::json::object json_object_body(const request& req);
 /// `s` percent-decoded (RFC 3986). Throws problem_error 400 for a malformed escape.
 std::string percent_decode(std::string_view s);
 
+/// The OpenAPI 3 document of every endpoint of `redkit serve` (docs/openapi.json, embedded at
+/// build time).
+std::string_view openapi_document() noexcept;
+
 /// The cache API, on caches named in the path (at most 64 names, created on first use):
-/// - `GET /v1/cache/{name}/keys/{key}` → 200 {"key","value"} or 404;
-/// - `PUT /v1/cache/{name}/keys/{key}` with {"value": string, "ttl_ms"?, "tags"?: [string],
-///   "stale_while_revalidate_ms"?, "stale_if_error_ms"?} → 204;
+/// - `GET /v1/cache/{name}/keys/{key}` → 200 {"key","value","encoding"} or 404; encoding is
+///   "utf-8" when the value's bytes are UTF-8 text, else "base64" (value is their base64);
+/// - `PUT /v1/cache/{name}/keys/{key}` with {"value": string, "encoding"?: "utf-8"|"base64",
+///   "ttl_ms"?, "tags"?: [string], "stale_while_revalidate_ms"?, "stale_if_error_ms"?} → 204;
 /// - `DELETE /v1/cache/{name}/keys/{key}` → 200 {"deleted": bool};
 /// - `DELETE /v1/cache/{name}/tags/{tag}` → 200 {"deleted": count}.
 /// Keys and tags are percent-decoded. Bad input answers 400 naming the field.

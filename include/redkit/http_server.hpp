@@ -105,6 +105,8 @@ class router {
     std::string route = "unmatched";  ///< for metrics: the path, or the prefix with "*"
   };
   match find(bhttp::verb method, std::string_view path) const;
+  /// Every route as (method, path), a prefix route's path with "*" after the prefix.
+  std::vector<std::pair<bhttp::verb, std::string>> list() const;
 
  private:
   using methods = std::vector<std::pair<bhttp::verb, handler>>;

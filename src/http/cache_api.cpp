@@ -152,8 +152,8 @@ std::optional<std::chrono::milliseconds> optional_ms(const boost::json::object& 
 
 rc::entry_options entry_options_of(const boost::json::object& o) {
   for (const auto& [k, v] : o) {
-    if (k != "value" && k != "ttl_ms" && k != "tags" && k != "stale_while_revalidate_ms" &&
-        k != "stale_if_error_ms") {
+    if (k != "value" && k != "encoding" && k != "ttl_ms" && k != "tags" &&
+        k != "stale_while_revalidate_ms" && k != "stale_if_error_ms") {
       throw problem_error(bhttp::status::bad_request,
                           "unknown field " + std::string(k.data(), k.size()));
     }
@@ -172,6 +172,32 @@ rc::entry_options entry_options_of(const boost::json::object& o) {
     }
   }
   return eo;
+}
+
+/// The bytes a PUT body's `value` holds: the text itself, or (encoding "base64") its decoding.
+std::string value_bytes(const boost::json::object& body) {
+  const auto* value = body.if_contains("value");
+  if (!value || !value->is_string()) {
+    throw problem_error(bhttp::status::bad_request, "value must be a string");
+  }
+  const std::string_view text(value->as_string().data(), value->as_string().size());
+  const auto* encoding = body.if_contains("encoding");
+  if (!encoding || *encoding == "utf-8") return std::string(text);
+  if (*encoding != "base64") {
+    throw problem_error(bhttp::status::bad_request, R"(encoding must be "utf-8" or "base64")");
+  }
+  auto bytes = detail::base64_decode(text);
+  if (!bytes) throw problem_error(bhttp::status::bad_request, "value is not base64");
+  return std::move(*bytes);
+}
+
+/// {"key","value","encoding"}: the value as text when it is UTF-8, else in base64 (JSON cannot
+/// carry other bytes).
+std::string value_json(std::string_view key, std::string_view value) {
+  const bool text = detail::valid_utf8(value);
+  return fmt::format(R"({{"key":{},"value":{},"encoding":"{}"}})", json_string(key),
+                     json_string(text ? std::string(value) : detail::base64_encode(value)),
+                     text ? "utf-8" : "base64");
 }
 
 response tags_allow_delete_only(const request& req) {
@@ -197,10 +223,7 @@ std::function<std::string()> add_cache_api(router& r, std::shared_ptr<store> s,
         if (!v) {
           co_return problem(bhttp::status::not_found, "not cached: " + p.item, req.version());
         }
-        co_return json_response(
-            bhttp::status::ok,
-            fmt::format(R"({{"key":{},"value":{}}})", json_string(p.item), json_string(*v)),
-            req.version());
+        co_return json_response(bhttp::status::ok, value_json(p.item, *v), req.version());
       }));
   r.add_prefix(
       bhttp::verb::put, prefix,
@@ -208,12 +231,8 @@ std::function<std::string()> add_cache_api(router& r, std::shared_ptr<store> s,
         const auto p = parse_cache_path(ctx.path_rest);
         if (p.kind != "keys") co_return tags_allow_delete_only(req);
         const auto body = json_object_body(req);
-        const auto* value = body.if_contains("value");
-        if (!value || !value->is_string()) {
-          throw problem_error(bhttp::status::bad_request, "value must be a string");
-        }
         const auto eo = entry_options_of(body);
-        const std::string v(value->as_string().data(), value->as_string().size());
+        const auto v = value_bytes(body);
         auto c = caches->get(p.name);
         co_await c->async_set(p.item, v, eo);
         response res{bhttp::status::no_content, req.version()};

@@ -76,6 +76,17 @@ void router::add_prefix(bhttp::verb method, std::string prefix, handler h) {
   prefixes_[std::move(prefix)].emplace_back(method, std::move(h));
 }
 
+std::vector<std::pair<bhttp::verb, std::string>> router::list() const {
+  std::vector<std::pair<bhttp::verb, std::string>> out;
+  for (const auto& [path, ms] : routes_) {
+    for (const auto& m : ms) out.emplace_back(m.first, path);
+  }
+  for (const auto& [prefix, ms] : prefixes_) {
+    for (const auto& m : ms) out.emplace_back(m.first, prefix + "*");
+  }
+  return out;
+}
+
 router::match router::find(bhttp::verb method, std::string_view path) const {
   match m;
   const methods* found = nullptr;

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <fstream>
 #include <string>
@@ -235,6 +237,42 @@ TEST_P(Serve, CacheApiSetsGetsAndInvalidates) {
   EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
 }
 
+TEST_P(Serve, CacheApiCarriesBytesThatAreNotTextAsBase64) {
+  serve_process srv(store_args());
+  client c(srv.port());
+  const std::string json = "Content-Type: application/json\r\n";
+  // "/wBh" is the base64 of FF 00 61: not UTF-8, so it comes back in base64, byte for byte.
+  auto r =
+      c.request("PUT", "/v1/cache/bin/keys/k", json, R"({"value":"/wBh","encoding":"base64"})");
+  EXPECT_EQ(r.result_int(), 204u) << r.body();
+  r = c.request("GET", "/v1/cache/bin/keys/k");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(body_json(r).at("encoding"), "base64");
+  EXPECT_EQ(body_json(r).at("value"), "/wBh");
+  // Base64 of text is stored as the text, and read back as text.
+  EXPECT_EQ(
+      c.request("PUT", "/v1/cache/bin/keys/t", json, R"({"value":"aMOp","encoding":"base64"})")
+          .result_int(),
+      204u);
+  r = c.request("GET", "/v1/cache/bin/keys/t");
+  EXPECT_EQ(body_json(r).at("encoding"), "utf-8");
+  EXPECT_EQ(body_json(r).at("value"), "h\xC3\xA9");
+  expect_problem(
+      c.request("PUT", "/v1/cache/bin/keys/k", json, R"({"value":"@@","encoding":"base64"})"), 400);
+  r = c.request("PUT", "/v1/cache/bin/keys/k", json, R"({"value":"x","encoding":"hex"})");
+  expect_problem(r, 400);
+  EXPECT_NE(body_json(r).at("detail").as_string().find("encoding"), std::string::npos);
+  // A key that is not UTF-8 (from the path) still gets a JSON answer.
+  EXPECT_EQ(c.request("PUT", "/v1/cache/bin/keys/%FF", json, R"({"value":"v"})").result_int(),
+            204u);
+  r = c.request("GET", "/v1/cache/bin/keys/%FF");
+  ASSERT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(body_json(r).at("value"), "v");
+  expect_problem(c.request("GET", "/v1/cache/bin/keys/%FE"), 404);
+  // Unchanged: the first value survived the refused writes.
+  EXPECT_EQ(body_json(c.request("GET", "/v1/cache/bin/keys/k")).at("value"), "/wBh");
+}
+
 TEST_P(Serve, ApiKeysGuardTheServiceApi) {
   auto args = store_args();
   args.insert(args.end(),
@@ -303,6 +341,88 @@ TEST(ServeRedis, HandlerDeadlineAnswers503) {
   EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 5s);  // the deadline, not the store's 20 s
   EXPECT_EQ(c.request("GET", "/readyz").result_int(), 200u);
+}
+
+/// The lines `redkit serve ARGS` prints (it exits by itself).
+std::vector<std::string> cli_lines(const std::string& args) {
+  std::vector<std::string> lines;
+  FILE* p = popen((std::string(REDKIT_TEST_CLI) + " serve " + args).c_str(), "r");
+  if (!p) return lines;
+  char line[1024];
+  while (fgets(line, sizeof line, p)) {
+    std::string l(line);
+    if (!l.empty() && l.back() == '\n') l.pop_back();
+    lines.push_back(l);
+  }
+  EXPECT_EQ(pclose(p), 0);
+  return lines;
+}
+
+/// Every "$ref" in `v` that does not resolve in `doc`.
+void unresolved_refs(const boost::json::value& v, const boost::json::value& doc,
+                     std::vector<std::string>& out) {
+  if (const auto* o = v.if_object()) {
+    for (const auto& [k, item] : *o) {
+      if (k == "$ref" && item.is_string()) {
+        std::string ref(item.as_string());
+        boost::system::error_code ec;
+        if (ref.rfind("#/", 0) != 0 || !doc.find_pointer(ref.substr(1), ec)) out.push_back(ref);
+      } else {
+        unresolved_refs(item, doc, out);
+      }
+    }
+  } else if (const auto* a = v.if_array()) {
+    for (const auto& item : *a) unresolved_refs(item, doc, out);
+  }
+}
+
+TEST(ServeDocs, OpenApiDocumentsEveryRouteAndNothingElse) {
+  serve_process srv({"--store", "memory://"});
+  client c(srv.port());
+  const auto r = c.request("GET", "/openapi.json");
+  ASSERT_EQ(r.result_int(), 200u);
+  const auto doc = body_json(r);
+  EXPECT_EQ(doc.at("openapi").as_string().subview().substr(0, 2), "3.");
+  const auto& paths = doc.at("paths").as_object();
+  const auto routes = cli_lines("--list-routes");
+  ASSERT_FALSE(routes.empty());
+  const auto documented = [&](const std::string& method, const std::string& route) {
+    const bool prefix = route.back() == '*';
+    const auto stem = prefix ? route.substr(0, route.size() - 1) : route;
+    for (const auto& [path, item] : paths) {
+      const std::string p(path);
+      if ((prefix ? p.rfind(stem, 0) == 0 && p.size() > stem.size() : p == route) &&
+          item.as_object().contains(method)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& line : routes) {
+    const auto space = line.find(' ');
+    std::string method = line.substr(0, space);
+    for (auto& ch : method) ch = static_cast<char>(std::tolower(ch));
+    listed.emplace_back(method, line.substr(space + 1));
+    EXPECT_TRUE(documented(method, listed.back().second)) << "undocumented: " << line;
+  }
+  for (const auto& [path, item] : paths) {
+    const std::string p(path);
+    for (const auto& [method, op] : item.as_object()) {
+      if (method == "parameters") continue;
+      const bool routed = std::any_of(listed.begin(), listed.end(), [&](const auto& l) {
+        const auto& route = l.second;
+        const bool prefix = route.back() == '*';
+        return l.first == method &&
+               (prefix ? p.rfind(route.substr(0, route.size() - 1), 0) == 0 : p == route);
+      });
+      EXPECT_TRUE(routed) << "documented but not served: " << method << " " << p;
+      EXPECT_TRUE(op.as_object().contains("responses")) << method << " " << p;
+    }
+  }
+  std::vector<std::string> bad;
+  unresolved_refs(doc, doc, bad);
+  EXPECT_TRUE(bad.empty()) << bad.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
