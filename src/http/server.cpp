@@ -11,7 +11,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -42,7 +41,6 @@ namespace {
 namespace beast = boost::beast;
 using detail::json_string;
 using tcp = asio::ip::tcp;
-using namespace boost::asio::experimental::awaitable_operators;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 /// A client's X-Request-Id is kept when it is 1-128 of [A-Za-z0-9._:-].
@@ -54,6 +52,18 @@ bool valid_request_id(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+/// A new request id: 16 base64url characters, a random per-process prefix then a counter, so
+/// ids are unique without a CSPRNG call (a system call) per request.
+std::string new_request_id() {
+  static const std::string prefix = redkit::detail::random_base64url(6);  // 8 characters
+  static std::atomic<std::uint64_t> counter{0};
+  const std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  std::array<unsigned char, 6> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<unsigned char>(n >> (8 * i));
+  return prefix + redkit::detail::base64url(bytes.data(), bytes.size());
 }
 
 std::string utc_now() {
@@ -325,15 +335,14 @@ struct server::impl {
     } else {
       auto req = std::make_shared<const request>(parser.release());
       const auto given = (*req)["X-Request-Id"];
-      ctx->request_id =
-          valid_request_id(given) ? std::string(given) : redkit::detail::random_base64url(12);
+      ctx->request_id = valid_request_id(given) ? std::string(given) : new_request_id();
       ctx->peer = peer;
       const auto version = req->version();
       close = !req->keep_alive();
       res = co_await dispatch(std::move(req), ctx);
       res.version(version);
     }
-    if (ctx->request_id.empty()) ctx->request_id = redkit::detail::random_base64url(12);
+    if (ctx->request_id.empty()) ctx->request_id = new_request_id();
     res.set("X-Request-Id", ctx->request_id);
     res.keep_alive(!close && !stopping);
     res.prepare_payload();
