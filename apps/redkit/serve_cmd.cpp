@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include <redkit/http_api.hpp>
+#include <redkit/http_auth.hpp>
 #include <redkit/http_middleware.hpp>
 #include <redkit/http_server.hpp>
 #include <redkit/store.hpp>
@@ -46,6 +47,15 @@ struct serve_options {
   std::vector<std::string> proxies;  // trusted proxy networks
   std::string config;                // TOML file
   std::vector<std::string> api_keys;
+  // Accounts and sessions.
+  std::string password_hash = "interactive";
+  unsigned password_hash_threads = 2;
+  std::string login_limit_email = "5/15m";
+  std::string login_limit_ip = "50/15m";
+  std::string session_idle_timeout = "24h";
+  std::string session_absolute_timeout = "7d";
+  std::size_t session_max_per_user = 5;
+  std::string session_fingerprint = "strict";
 };
 
 /// The text CLI11 would have read for a TOML value (scalars only).
@@ -138,16 +148,19 @@ std::string limiter_prometheus(const rate_limit::limiter_metrics& m) {
 http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout,
                          const http::middleware& chain, const http::api_keys& keys,
                          std::shared_ptr<http::request_metrics> metrics,
-                         std::shared_ptr<rate_limit::limiter> limiter) {
+                         std::shared_ptr<rate_limit::limiter> limiter,
+                         std::shared_ptr<session::store> sessions, http::auth_options auth) {
   http::router r;
   auto cache_metrics = http::add_cache_api(r, s, keys);
+  auto auth_metrics = http::add_auth_api(r, s, sessions, limiter, chain, std::move(auth));
+  http::add_session_api(r, sessions, keys);
   r.add(bhttp::verb::get, "/metrics",
-        [metrics, limiter, cache_metrics](
+        [metrics, limiter, cache_metrics, auth_metrics](
             const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           http::response res{bhttp::status::ok, req.version()};
           res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
-          res.body() =
-              metrics->prometheus() + limiter_prometheus(limiter->metrics()) + cache_metrics();
+          res.body() = metrics->prometheus() + limiter_prometheus(limiter->metrics()) +
+                       cache_metrics() + auth_metrics();
           co_return res;
         });
   r.add(bhttp::verb::get, "/openapi.json",
@@ -246,6 +259,47 @@ runner add_serve(CLI::App& app) {
                  "A key of the /v1 service API (16-256 bytes; repeatable). With any, /v1 needs "
                  "Authorization: Bearer <key>")
       ->envname("REDKIT_API_KEY");
+  app.add_option("--password-hash", o->password_hash,
+                 "Cost of each argon2id password hash: interactive (64 MiB, the default), "
+                 "moderate (256 MiB), sensitive (1 GiB), or min (libsodium's minimum: tests and "
+                 "development only)")
+      ->envname("REDKIT_PASSWORD_HASH")
+      ->check(CLI::IsMember({"min", "interactive", "moderate", "sensitive"}))
+      ->capture_default_str();
+  app.add_option("--password-hash-threads", o->password_hash_threads,
+                 "Threads that hash passwords, off the I/O threads: the most hashes at once "
+                 "(memory is this times the cost's), 64 more may wait, then 503")
+      ->envname("REDKIT_PASSWORD_HASH_THREADS")
+      ->check(CLI::Range(1U, 64U))
+      ->capture_default_str();
+  app.add_option("--login-limit-email", o->login_limit_email,
+                 "Login attempts (successful or not) per email, LIMIT/WINDOW, before the "
+                 "password is checked; 429 beyond")
+      ->envname("REDKIT_LOGIN_LIMIT_EMAIL")
+      ->capture_default_str();
+  app.add_option("--login-limit-ip", o->login_limit_ip,
+                 "Login attempts per client address, LIMIT/WINDOW; 429 beyond")
+      ->envname("REDKIT_LOGIN_LIMIT_IP")
+      ->capture_default_str();
+  app.add_option("--session-idle-timeout", o->session_idle_timeout,
+                 "A session ends this long after its last use (a duration: 30m, 24h, 7d)")
+      ->envname("REDKIT_SESSION_IDLE_TIMEOUT")
+      ->capture_default_str();
+  app.add_option("--session-absolute-timeout", o->session_absolute_timeout,
+                 "... and this long after login, however active")
+      ->envname("REDKIT_SESSION_ABSOLUTE_TIMEOUT")
+      ->capture_default_str();
+  app.add_option("--session-max-per-user", o->session_max_per_user,
+                 "Live sessions per user; a login beyond evicts the least recently used")
+      ->envname("REDKIT_SESSION_MAX_PER_USER")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
+      ->capture_default_str();
+  app.add_option("--session-fingerprint", o->session_fingerprint,
+                 "A session presented with another User-Agent/Accept-Language: strict (ended), "
+                 "report (kept, counted and logged) or off")
+      ->envname("REDKIT_SESSION_FINGERPRINT")
+      ->check(CLI::IsMember({"strict", "report", "off"}))
+      ->capture_default_str();
   app.add_option("--config", o->config,
                  "TOML file: a [server] table with these options (keys use '_' for '-'; flags and "
                  "env win over it) and [tiers.NAME] rate-limit tiers")
@@ -274,7 +328,22 @@ runner add_serve(CLI::App& app) {
     rate_limit::limiter_options lo;
     lo.timeout = std::chrono::milliseconds(o->store_timeout_ms);
     auto limiter = std::make_shared<rate_limit::limiter>(s, lo);
-    auto sessions = std::make_shared<session::store>(s);
+    session::options session_opts;
+    session_opts.idle_timeout = rate_limit::parse_duration(o->session_idle_timeout);
+    session_opts.absolute_timeout = rate_limit::parse_duration(o->session_absolute_timeout);
+    session_opts.touch_interval =
+        std::min(session_opts.touch_interval, session_opts.idle_timeout / 2);
+    session_opts.max_sessions = o->session_max_per_user;
+    session_opts.fingerprint = *session::parse_fingerprint_policy(o->session_fingerprint);
+    session_opts.timeout = std::chrono::milliseconds(o->store_timeout_ms);
+    auto sessions = std::make_shared<session::store>(s, std::move(session_opts));
+    http::auth_options auth;
+    auth.timeout = std::chrono::milliseconds(o->store_timeout_ms);
+    auth.hash_cost = *http::parse_password_cost(o->password_hash);
+    auth.hash_threads = o->password_hash_threads;
+    auth.login_per_email = rate_limit::parse_rate("login_email", o->login_limit_email);
+    auth.login_per_ip = rate_limit::parse_rate("login_ip", o->login_limit_ip);
+    auth.cookie = mo.cookie;
     const http::middleware chain(sessions, limiter, std::move(mo));
 
     // Signals are taken on this thread, so stop() (which joins the server's threads) never
@@ -286,7 +355,8 @@ runner add_serve(CLI::App& app) {
       if (!ec) received = sig;
     });
     auto routes = make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
-                              http::api_keys(o->api_keys), o->server.metrics, limiter);
+                              http::api_keys(o->api_keys), o->server.metrics, limiter, sessions,
+                              std::move(auth));
     if (o->list_routes) {
       for (const auto& [method, path] : routes.list()) {
         fmt::print("{} {}\n", std::string_view(bhttp::to_string(method)), path);

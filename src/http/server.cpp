@@ -216,10 +216,10 @@ struct server::impl {
 
   impl(server_options o, router r)
       : opts(std::move(o)),
-        routes(std::move(r)),
         ioc(static_cast<int>(std::max(1u, opts.threads))),
         work(asio::make_work_guard(ioc)),
-        acceptor(asio::make_strand(ioc)) {
+        acceptor(asio::make_strand(ioc)),
+        routes(std::move(r)) {
     if (!opts.log) {
       opts.log = [](std::string_view line) {
         std::fprintf(stdout, "%.*s\n", static_cast<int>(line.size()), line.data());
@@ -487,10 +487,12 @@ struct server::impl {
   }
 
   server_options opts;
-  router routes;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;
+  // After ioc, so it goes first: what the handlers own (e.g. a hashing pool, which joins its
+  // threads) ends while ioc, where their completions are posted, still exists.
+  router routes;
   std::uint16_t port = 0;
   std::vector<std::thread> threads;
   std::mutex mu;

@@ -1,0 +1,173 @@
+// /v1/sessions and /v1/users/{id}/sessions: the session store over HTTP for services in any
+// language (see http_auth.hpp).
+#include <redkit/error.hpp>
+#include <redkit/http_auth.hpp>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+
+#include <fmt/core.h>
+
+#include "http/auth_json.hpp"
+
+namespace redkit::http {
+namespace {
+
+namespace json = boost::json;
+using detail::only_fields;
+using detail::optional_string;
+using detail::required_string;
+
+using store_ptr = std::shared_ptr<session::store>;
+
+constexpr std::size_t max_user_id_bytes = 512;
+constexpr std::size_t max_device_bytes = 256;
+
+[[noreturn]] void bad(const std::string& detail) {
+  throw problem_error(bhttp::status::bad_request, detail);
+}
+
+session::user read_user(const json::object& body) {
+  const auto* v = body.if_contains("user");
+  if (!v) bad("user is required");
+  const auto* o = v->if_object();
+  if (!o) bad("user must be an object");
+  only_fields(*o, {"id", "email", "roles", "premium"}, "user.");
+  session::user u;
+  u.id = required_string(*o, "id", "user.");
+  if (u.id.empty() || u.id.size() > max_user_id_bytes) {
+    bad(fmt::format("user.id must be 1 to {} bytes", max_user_id_bytes));
+  }
+  u.email = optional_string(*o, "email", "user.").value_or("");
+  if (const auto* roles = o->if_contains("roles")) {
+    const auto* arr = roles->if_array();
+    if (!arr) bad("user.roles must be an array of strings");
+    for (const auto& r : *arr) {
+      const auto* s = r.if_string();
+      if (!s) bad("user.roles must be an array of strings");
+      u.roles.emplace_back(s->data(), s->size());
+    }
+  }
+  if (const auto* premium = o->if_contains("premium")) {
+    if (!premium->is_bool()) bad("user.premium must be a boolean");
+    u.premium = premium->get_bool();
+  }
+  return u;
+}
+
+session::request_info read_info(const json::object& body) {
+  const auto ua = optional_string(body, "user_agent").value_or("");
+  const auto lang = optional_string(body, "accept_language").value_or("");
+  const auto ip = optional_string(body, "ip").value_or("");
+  return session::make_request_info(ua, lang, ip);
+}
+
+asio::awaitable<response> create(store_ptr sessions, const request& req, request_context&) {
+  const auto body = json_object_body(req);
+  only_fields(body, {"user", "device", "user_agent", "accept_language", "ip"});
+  const auto user = read_user(body);
+  const auto device = optional_string(body, "device").value_or("");
+  if (device.size() > max_device_bytes) {
+    bad(fmt::format("device must be at most {} bytes", max_device_bytes));
+  }
+  const auto info = read_info(body);
+  const auto issued = co_await sessions->async_login(user, device, info);
+  auto out = detail::issued_json(issued);
+  if (issued.replaced.empty()) {
+    out["replaced"] = nullptr;
+  } else {
+    out["replaced"] = issued.replaced;
+  }
+  json::array evicted;
+  for (const auto& id : issued.evicted) evicted.emplace_back(id);
+  out["evicted"] = std::move(evicted);
+  co_return detail::json_value_response(bhttp::status::created, out, req.version());
+}
+
+asio::awaitable<response> validate(store_ptr sessions, const request& req, request_context&) {
+  const auto body = json_object_body(req);
+  only_fields(body, {"token", "user_agent", "accept_language", "ip"});
+  const auto token = required_string(body, "token");
+  const auto info = read_info(body);
+  const auto s = co_await sessions->async_validate(token, info);
+  if (!s) {
+    co_return problem(bhttp::status::not_found, "the token names no live session", req.version());
+  }
+  co_return detail::json_value_response(bhttp::status::ok, detail::session_json(*s, true),
+                                        req.version());
+}
+
+/// "{id}/sessions" or "{id}/sessions/{session id}", decoded; 404 for anything else.
+struct user_path {
+  std::string user_id;
+  std::optional<std::string> session_id;
+};
+
+user_path parse_user_path(std::string_view rest) {
+  const auto slash = rest.find('/');
+  const auto tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  const bool whole = tail == "sessions";
+  const bool one = tail.starts_with("sessions/") && tail.size() > 9 &&
+                   tail.find('/', 9) == std::string_view::npos;
+  if (slash == 0 || (!whole && !one)) {
+    throw problem_error(bhttp::status::not_found,
+                        "expected /v1/users/{id}/sessions or /v1/users/{id}/sessions/{session id}");
+  }
+  user_path p{percent_decode(rest.substr(0, slash)), std::nullopt};
+  if (one) p.session_id = percent_decode(tail.substr(9));
+  if (p.user_id.empty() || p.user_id.size() > max_user_id_bytes) {
+    bad(fmt::format("the user id must be 1 to {} bytes", max_user_id_bytes));
+  }
+  return p;
+}
+
+asio::awaitable<response> list(store_ptr sessions, const request& req, request_context& ctx) {
+  const auto p = parse_user_path(ctx.path_rest);
+  if (p.session_id) {
+    auto res = problem(bhttp::status::method_not_allowed,
+                       "a single session can only be revoked (DELETE)", req.version());
+    res.set(bhttp::field::allow, "DELETE");
+    co_return res;
+  }
+  const auto all = co_await sessions->async_list(p.user_id);
+  json::array items;
+  for (const auto& s : all) items.push_back(detail::session_json(s, true));
+  const json::object out{{"sessions", std::move(items)}};
+  co_return detail::json_value_response(bhttp::status::ok, out, req.version());
+}
+
+asio::awaitable<response> remove(store_ptr sessions, const request& req, request_context& ctx) {
+  const auto p = parse_user_path(ctx.path_rest);
+  if (!p.session_id) {
+    const auto n = co_await sessions->async_logout_all(p.user_id);
+    const json::object out{{"ended", n}};
+    co_return detail::json_value_response(bhttp::status::ok, out, req.version());
+  }
+  const bool revoked = co_await sessions->async_revoke(p.user_id, *p.session_id);
+  if (!revoked) {
+    co_return problem(bhttp::status::not_found,
+                      "no live session " + *p.session_id + " of this user", req.version());
+  }
+  const json::object out{{"revoked", true}};
+  co_return detail::json_value_response(bhttp::status::ok, out, req.version());
+}
+
+using handler_fn = asio::awaitable<response> (*)(store_ptr, const request&, request_context&);
+
+handler route_to(const store_ptr& sessions, handler_fn f) {
+  return [sessions, f](const request& req, request_context& ctx) { return f(sessions, req, ctx); };
+}
+
+}  // namespace
+
+void add_session_api(router& r, std::shared_ptr<session::store> sessions, const api_keys& keys) {
+  if (!sessions) {
+    throw error(make_error_code(errc::invalid_argument), "the session API needs a session store");
+  }
+  r.add(bhttp::verb::post, "/v1/sessions", keys.guard(route_to(sessions, create)));
+  r.add(bhttp::verb::post, "/v1/sessions/validate", keys.guard(route_to(sessions, validate)));
+  r.add_prefix(bhttp::verb::get, "/v1/users/", keys.guard(route_to(sessions, list)));
+  r.add_prefix(bhttp::verb::delete_, "/v1/users/", keys.guard(route_to(sessions, remove)));
+}
+
+}  // namespace redkit::http
