@@ -49,7 +49,8 @@ measure() {
     sleep 0.1
   done
   [[ -n $url ]] || { echo "$name did not start: $(cat "$log")" >&2; kill $pid; exit 1; }
-  curl -sf "$url/api/ping" >/dev/null || { echo "$name: /api/ping failed" >&2; kill $pid; exit 1; }
+  curl -sf "$url/api/ping" >/dev/null ||
+    { echo "$name: /api/ping failed: $(curl -si "$url/api/ping"; cat "$log")" >&2; kill $pid; exit 1; }
   local out
   out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url/api/ping")
   kill $pid
