@@ -5,7 +5,9 @@
 
 #include <redkit/http_api.hpp>
 #include <redkit/http_auth.hpp>
+#include <redkit/http_leaderboard_api.hpp>
 #include <redkit/http_middleware.hpp>
+#include <redkit/http_ratelimit_api.hpp>
 #include <redkit/http_server.hpp>
 #include <redkit/store.hpp>
 
@@ -81,7 +83,8 @@ void apply_config_file(CLI::App& app, const std::string& path) {
     throw bad(fmt::format("line {}: {}", e.source().begin.line, e.description()));
   }
   // [server] is read here; the others by the parts they configure.
-  static constexpr std::array<std::string_view, 2> tables{"server", "tiers"};
+  static constexpr std::array<std::string_view, 4> tables{"server", "tiers", "routes",
+                                                          "leaderboards"};
   for (const auto& [key, value] : root) {
     if (std::find(tables.begin(), tables.end(), key.str()) == tables.end()) {
       throw bad("unknown table or key '" + std::string(key.str()) + "' (expected one of [" +
@@ -149,18 +152,25 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                          const http::middleware& chain, const http::api_keys& keys,
                          std::shared_ptr<http::request_metrics> metrics,
                          std::shared_ptr<rate_limit::limiter> limiter,
-                         std::shared_ptr<session::store> sessions, http::auth_options auth) {
+                         std::shared_ptr<session::store> sessions, http::auth_options auth,
+                         const std::string& config_file) {
   http::router r;
   auto cache_metrics = http::add_cache_api(r, s, keys);
   auto auth_metrics = http::add_auth_api(r, s, sessions, limiter, chain, std::move(auth));
   http::add_session_api(r, sessions, keys);
+  http::add_ratelimit_api(r, limiter, chain.tiers(), keys);
+  auto leaderboard_metrics = http::add_leaderboard_api(
+      r, s, keys,
+      config_file.empty() ? http::leaderboard_configs{}
+                          : http::load_leaderboards_toml_file(config_file),
+      store_timeout);
   r.add(bhttp::verb::get, "/metrics",
-        [metrics, limiter, cache_metrics, auth_metrics](
+        [metrics, limiter, cache_metrics, auth_metrics, leaderboard_metrics](
             const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           http::response res{bhttp::status::ok, req.version()};
           res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
           res.body() = metrics->prometheus() + limiter_prometheus(limiter->metrics()) +
-                       cache_metrics() + auth_metrics();
+                       cache_metrics() + auth_metrics() + leaderboard_metrics();
           co_return res;
         });
   r.add(bhttp::verb::get, "/openapi.json",
@@ -302,7 +312,12 @@ runner add_serve(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--config", o->config,
                  "TOML file: a [server] table with these options (keys use '_' for '-'; flags and "
-                 "env win over it) and [tiers.NAME] rate-limit tiers")
+                 "env win over it), [tiers.NAME] rate-limit tiers, [[routes]] extra rate-limit "
+                 "policies per path prefix (prefix = \"/api/search/\", policies = [ { limit = 10, "
+                 "window = \"1m\" } ], optional tiers.NAME = [...] instead for one tier; checked "
+                 "with the tier's in one atomic check, the longest prefix wins), and "
+                 "[leaderboards.NAME] board options (order, tie_break, max_size, periods, "
+                 "week_start, retention, max_per_call)")
       ->envname("REDKIT_CONFIG")
       ->check(CLI::ExistingFile);
   app.add_flag("--log-json", so.log_json, "Access log as JSON lines")->envname("REDKIT_LOG_JSON");
@@ -323,6 +338,7 @@ runner add_serve(CLI::App& app) {
     auto s = store::open(o->url, sto);
     http::middleware_options mo;
     if (!o->config.empty()) mo.tiers.load_toml_file(o->config);
+    if (!o->config.empty()) mo.routes = http::load_routes_toml_file(o->config);
     for (const auto& t : o->tiers) mo.tiers.apply_override(t);
     mo.trusted_proxies = rate_limit::proxy_trust(std::span<const std::string>(o->proxies));
     rate_limit::limiter_options lo;
@@ -356,7 +372,7 @@ runner add_serve(CLI::App& app) {
     });
     auto routes = make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
                               http::api_keys(o->api_keys), o->server.metrics, limiter, sessions,
-                              std::move(auth));
+                              std::move(auth), o->config);
     if (o->list_routes) {
       for (const auto& [method, path] : routes.list()) {
         fmt::print("{} {}\n", std::string_view(bhttp::to_string(method)), path);

@@ -156,6 +156,11 @@ class board {
   /// update() with incr, keeping the player's stored info (a new player gets name "Player <id>").
   asio::awaitable<std::vector<update_result>> async_increment(std::string_view player_id,
                                                               double delta);
+  /// update() keeping the player's stored info on each board (a player new to a board gets
+  /// name "Player <id>" there).
+  asio::awaitable<std::vector<update_result>> async_update_score(std::string_view player_id,
+                                                                 double score,
+                                                                 update_op op = update_op::set);
 
   /// The first `n` (1 to max_per_call) entries.
   asio::awaitable<std::vector<entry>> async_top(std::size_t n = 10, view v = {});
@@ -181,6 +186,8 @@ class board {
   /// Blocking twins (not from the store's own I/O thread).
   std::vector<update_result> update(const player& p, double score, update_op op = update_op::set);
   std::vector<update_result> increment(std::string_view player_id, double delta);
+  std::vector<update_result> update_score(std::string_view player_id, double score,
+                                          update_op op = update_op::set);
   std::vector<entry> top(std::size_t n = 10, view v = {});
   std::vector<entry> around(std::string_view player_id, std::size_t range = 5, bool fill = false,
                             view v = {});

@@ -431,6 +431,13 @@ asio::awaitable<std::vector<update_result>> board::async_increment(std::string_v
       info_text(player{.id = {}, .name = "Player " + std::string(player_id), .avatar = {}}));
 }
 
+asio::awaitable<std::vector<update_result>> board::async_update_score(std::string_view player_id,
+                                                                      double score, update_op op) {
+  return impl_->update(
+      player_id, score, op, {},
+      info_text(player{.id = {}, .name = "Player " + std::string(player_id), .avatar = {}}));
+}
+
 asio::awaitable<std::vector<entry>> board::async_top(std::size_t n, view v) {
   return impl_->top(n, v);
 }
@@ -475,6 +482,12 @@ std::vector<update_result> board::update(const player& p, double score, update_o
 std::vector<update_result> board::increment(std::string_view player_id, double delta) {
   return blocking<std::vector<update_result>>(*impl_->store_, "increment",
                                               [&] { return async_increment(player_id, delta); });
+}
+
+std::vector<update_result> board::update_score(std::string_view player_id, double score,
+                                               update_op op) {
+  return blocking<std::vector<update_result>>(
+      *impl_->store_, "update_score", [&] { return async_update_score(player_id, score, op); });
 }
 
 std::vector<entry> board::top(std::size_t n, view v) {
