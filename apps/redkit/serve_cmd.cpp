@@ -5,6 +5,7 @@
 
 #include <redkit/http_api.hpp>
 #include <redkit/http_middleware.hpp>
+#include <redkit/http_queue.hpp>
 #include <redkit/http_server.hpp>
 #include <redkit/store.hpp>
 
@@ -44,6 +45,7 @@ struct serve_options {
   std::vector<std::string> proxies;  // trusted proxy networks
   std::string config;                // TOML file
   std::vector<std::string> api_keys;
+  std::uint64_t queue_lease_ms = 30000;
 };
 
 /// The text CLI11 would have read for a TOML value (scalars only).
@@ -136,16 +138,20 @@ std::string limiter_prometheus(const rate_limit::limiter_metrics& m) {
 http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds store_timeout,
                          const http::middleware& chain, const http::api_keys& keys,
                          std::shared_ptr<http::request_metrics> metrics,
-                         std::shared_ptr<rate_limit::limiter> limiter) {
+                         std::shared_ptr<rate_limit::limiter> limiter,
+                         const http::queue_api_options& queue_opts) {
   http::router r;
   auto cache_metrics = http::add_cache_api(r, s, keys);
+  auto queue_metrics = http::add_queue_api(r, s, keys, queue_opts);
   r.add(bhttp::verb::get, "/metrics",
-        [metrics, limiter, cache_metrics](
+        [metrics, limiter, cache_metrics, queue_metrics](
             const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           http::response res{bhttp::status::ok, req.version()};
           res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
           res.body() =
               metrics->prometheus() + limiter_prometheus(limiter->metrics()) + cache_metrics();
+          auto queue_text = co_await queue_metrics();
+          res.body() += queue_text;
           co_return res;
         });
   r.add(bhttp::verb::get, "/healthz",
@@ -234,6 +240,11 @@ runner add_serve(CLI::App& app) {
                  "A key of the /v1 service API (16-256 bytes; repeatable). With any, /v1 needs "
                  "Authorization: Bearer <key>")
       ->envname("REDKIT_API_KEY");
+  app.add_option("--queue-lease-ms", o->queue_lease_ms,
+                 "Lease of an HTTP worker's reserve or heartbeat that names no lease_ms")
+      ->envname("REDKIT_QUEUE_LEASE_MS")
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{86'400'000}))
+      ->capture_default_str();
   app.add_option("--config", o->config,
                  "TOML file: a [server] table with these options (keys use '_' for '-'; flags and "
                  "env win over it) and [tiers.NAME] rate-limit tiers")
@@ -270,9 +281,12 @@ runner add_serve(CLI::App& app) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (!ec) received = sig;
     });
+    http::queue_api_options qo;
+    qo.default_lease = std::chrono::milliseconds(o->queue_lease_ms);
+    qo.store_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     http::server srv(o->server,
                      make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
-                                 http::api_keys(o->api_keys), o->server.metrics, limiter));
+                                 http::api_keys(o->api_keys), o->server.metrics, limiter, qo));
     fmt::print("redkit serve: listening on http://{}:{} (store {})\n", o->server.host, srv.port(),
                s->describe());
     std::fflush(stdout);
