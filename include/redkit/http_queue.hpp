@@ -33,8 +33,10 @@ struct queue_api_options {
 ///   `DELETE .../dead` {ids?} → {deleted} (no ids: all); `POST .../pause`, `.../resume`;
 /// - HTTP workers: `POST .../reserve` {count?, lease_ms?, wait_ms?} → {jobs: [{id, type,
 ///   payload, attempt, max_attempts, created, timeout_ms, token, lease_expires_at}]};
-///   `POST .../jobs/{id}/heartbeat` {token, lease_ms?}, `.../ack` {token}, `.../fail` {token,
-///   error, retry_delay_ms?}, `.../release` {token}; a lost lease answers 409.
+///   `POST .../jobs/{id}/heartbeat` {token, lease_ms?} → {id, lease_expires_at}, `.../ack`
+///   {token} → {id, outcome: completed}, `.../fail` {token, error, retry_delay_ms?} → {id,
+///   outcome: retried | dead}, `.../release` {token} → {id, outcome: released}; a lost lease
+///   (the token no longer holds the job) answers 409.
 /// Payloads are JSON values, stored as their serialization. Bad input answers 400 naming the
 /// field, unknown fields included. Returns what /metrics adds for the queues this server has
 /// touched (an awaitable: one stats read per queue, at once, each within the store timeout;

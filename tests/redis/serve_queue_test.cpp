@@ -436,7 +436,7 @@ TEST_P(ServeQueue, MetricsShowDepthsTotalsAndHttpWorkerCounters) {
 INSTANTIATE_TEST_SUITE_P(Backends, ServeQueue, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "redis" : "engine"; });
 
-TEST(ServeQueueRedis, JobsAreSharedWithTheLibraryAndAFailingStatsReadIsReported) {
+TEST(ServeQueueRedis, JobsAreSharedWithTheLibraryAndAFailingStoreIsReported) {
   redis_server redis;
   serve_process srv({"--store", redis.url(), "--store-timeout-ms", "300"});
   client c(srv.port());
@@ -483,6 +483,9 @@ TEST(ServeQueueRedis, JobsAreSharedWithTheLibraryAndAFailingStatsReadIsReported)
   EXPECT_EQ(r.body().find("redkit_queue_jobs{queue=\"shared\""), std::string::npos);
   EXPECT_NE(r.body().find("redkit_queue_http_acked_total{queue=\"shared\"} 1\n"),
             std::string::npos);
+  // And a call that needs the store answers 503.
+  expect_problem(post(c, "/v1/queues/shared/jobs", R"({"type":"t"})"), 503);
+  expect_problem(post(c, "/v1/queues/shared/reserve", "{}"), 503);
 }
 
 }  // namespace
