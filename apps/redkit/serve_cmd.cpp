@@ -7,6 +7,7 @@
 #include <redkit/http_auth.hpp>
 #include <redkit/http_leaderboard_api.hpp>
 #include <redkit/http_middleware.hpp>
+#include <redkit/http_queue.hpp>
 #include <redkit/http_ratelimit_api.hpp>
 #include <redkit/http_server.hpp>
 #include <redkit/store.hpp>
@@ -58,6 +59,7 @@ struct serve_options {
   std::string session_absolute_timeout = "7d";
   std::size_t session_max_per_user = 5;
   std::string session_fingerprint = "strict";
+  std::uint64_t queue_lease_ms = 30000;
 };
 
 /// The text CLI11 would have read for a TOML value (scalars only).
@@ -153,7 +155,8 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                          std::shared_ptr<http::request_metrics> metrics,
                          std::shared_ptr<rate_limit::limiter> limiter,
                          std::shared_ptr<session::store> sessions, http::auth_options auth,
-                         const std::string& config_file) {
+                         const std::string& config_file,
+                         const http::queue_api_options& queue_opts) {
   http::router r;
   auto cache_metrics = http::add_cache_api(r, s, keys);
   auto auth_metrics = http::add_auth_api(r, s, sessions, limiter, chain, std::move(auth));
@@ -164,13 +167,16 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
       config_file.empty() ? http::leaderboard_configs{}
                           : http::load_leaderboards_toml_file(config_file),
       store_timeout);
+  auto queue_metrics = http::add_queue_api(r, s, keys, queue_opts);
   r.add(bhttp::verb::get, "/metrics",
-        [metrics, limiter, cache_metrics, auth_metrics, leaderboard_metrics](
+        [metrics, limiter, cache_metrics, auth_metrics, leaderboard_metrics, queue_metrics](
             const http::request& req, http::request_context&) -> asio::awaitable<http::response> {
           http::response res{bhttp::status::ok, req.version()};
           res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
           res.body() = metrics->prometheus() + limiter_prometheus(limiter->metrics()) +
                        cache_metrics() + auth_metrics() + leaderboard_metrics();
+          auto queue_text = co_await queue_metrics();
+          res.body() += queue_text;
           co_return res;
         });
   r.add(bhttp::verb::get, "/openapi.json",
@@ -310,6 +316,11 @@ runner add_serve(CLI::App& app) {
       ->envname("REDKIT_SESSION_FINGERPRINT")
       ->check(CLI::IsMember({"strict", "report", "off"}))
       ->capture_default_str();
+  app.add_option("--queue-lease-ms", o->queue_lease_ms,
+                 "Lease of an HTTP worker's reserve or heartbeat that names no lease_ms")
+      ->envname("REDKIT_QUEUE_LEASE_MS")
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{86'400'000}))
+      ->capture_default_str();
   app.add_option("--config", o->config,
                  "TOML file: a [server] table with these options (keys use '_' for '-'; flags and "
                  "env win over it), [tiers.NAME] rate-limit tiers, [[routes]] extra rate-limit "
@@ -370,9 +381,12 @@ runner add_serve(CLI::App& app) {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (!ec) received = sig;
     });
+    http::queue_api_options qo;
+    qo.default_lease = std::chrono::milliseconds(o->queue_lease_ms);
+    qo.store_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     auto routes = make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
                               http::api_keys(o->api_keys), o->server.metrics, limiter, sessions,
-                              std::move(auth), o->config);
+                              std::move(auth), o->config, qo);
     if (o->list_routes) {
       for (const auto& [method, path] : routes.list()) {
         fmt::print("{} {}\n", std::string_view(bhttp::to_string(method)), path);

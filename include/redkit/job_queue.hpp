@@ -12,11 +12,12 @@
 // whichever worker next touches the queue; completing or failing checks the token, so a worker
 // that lost its lease cannot touch the job. Attempts are counted at lease time. So a job runs at
 // least once, and more than once only if its worker loses its lease: handlers should be
-// idempotent.
+// idempotent. Workers that run elsewhere (over HTTP) use lease_client: the same leases, tokens
+// and scripts, one call at a time (reserve, heartbeat, ack, fail, release).
 //
-// Thread-safety: queue and worker may be used from any thread. Like Asio I/O objects they must
-// outlive their calls in flight; string_view arguments of async_ calls must stay valid until
-// the call completes.
+// Thread-safety: queue, worker and lease_client may be used from any thread. Like Asio I/O objects
+// they must outlive their calls in flight; string_view arguments of async_ calls must stay valid
+// until the call completes.
 #pragma once
 
 #include <redkit/store.hpp>
@@ -244,6 +245,84 @@ class worker {
     std::uint64_t cycles = 0;     ///< store round trips taking or settling jobs
   };
   counters stats() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+/// A job leased through a lease_client: the job, its lease token and the lease's end.
+struct leased_job : job {
+  std::string token;  ///< names the lease in heartbeat, ack, fail and release
+  /// When the lease ends unless renewed, by the store's clock.
+  clock::time_point lease_end;
+  /// The job's own run time limit (job_options::timeout); 0: none.
+  std::chrono::milliseconds timeout{0};
+};
+
+/// What fail() did with a run.
+enum class fail_outcome {
+  retried,  ///< retried after its delay (state failed; pending at once for a zero delay)
+  dead,     ///< that was its last attempt: it is in the dead set
+  lost,     ///< nothing: the lease was lost (it ended and the job was leased again, or settled)
+};
+
+struct lease_options {
+  /// The queue's options (prefix, dead cap, kept completed jobs, store deadline).
+  queue_options queue;
+  /// Retry delays of fail() without a delay of its own.
+  struct backoff backoff;
+  /// Longest step of a waiting reserve without looking at the queue (a job coming due and an
+  /// expired lease are found then; an enqueue's notification ends the step at once).
+  /// Default 1 s.
+  std::chrono::milliseconds poll{1000};
+};
+
+/// Lease-level calls for workers that run elsewhere (the HTTP workers of `redkit serve`), with
+/// the C++ worker's guarantees and scripts: reserve leases jobs (attempts counted then), a
+/// heartbeat renews a lease, ack, fail and release settle it, each checking the lease token,
+/// so a caller whose lease was lost (it ended and the job went to another reserve) cannot
+/// touch the job: that is reported as a value, not an error. Store failures raise
+/// redkit::error; bad arguments errc::invalid_argument.
+class lease_client {
+ public:
+  /// Subscribes to the queue's notifications (blocking: not from the store's I/O thread); if
+  /// that fails, waiting reserves look at the queue every `poll` instead. Throws
+  /// errc::invalid_argument for a bad name or option.
+  lease_client(std::shared_ptr<store> s, std::string queue_name, lease_options o = {});
+  ~lease_client();
+  lease_client(const lease_client&) = delete;
+  lease_client& operator=(const lease_client&) = delete;
+
+  /// Leases up to `count` (1-1000) pending jobs for `lease` (30 ms to 24 h), all under one
+  /// new token, promoting due delayed jobs and reclaiming expired leases first. With none
+  /// pending and `wait` > 0, waits up to `wait` for one (an enqueue ends the wait at once);
+  /// returns an empty vector when none came (or the queue is paused).
+  asio::awaitable<std::vector<leased_job>> async_reserve(unsigned count,
+                                                         std::chrono::milliseconds lease,
+                                                         std::chrono::milliseconds wait);
+  /// Renews the lease of `id` for `lease` from now; its new end, or nothing when it was lost.
+  asio::awaitable<std::optional<clock::time_point>> async_heartbeat(
+      std::string id, std::string token, std::chrono::milliseconds lease);
+  /// Completes the run; false when the lease was lost.
+  asio::awaitable<bool> async_ack(std::string id, std::string token);
+  /// Fails the run with `error`: retried after `retry_delay` (default: by the backoff from the
+  /// attempt), or dead after its last attempt.
+  asio::awaitable<fail_outcome> async_fail(std::string id, std::string token, std::string error,
+                                           std::optional<std::chrono::milliseconds> retry_delay);
+  /// Gives the job back: pending again at once, this attempt not counted; false when the
+  /// lease was lost.
+  asio::awaitable<bool> async_release(std::string id, std::string token);
+
+  /// Blocking twins (not from the store's own I/O thread).
+  std::vector<leased_job> reserve(unsigned count, std::chrono::milliseconds lease,
+                                  std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  std::optional<clock::time_point> heartbeat(std::string id, std::string token,
+                                             std::chrono::milliseconds lease);
+  bool ack(std::string id, std::string token);
+  fail_outcome fail(std::string id, std::string token, std::string error,
+                    std::optional<std::chrono::milliseconds> retry_delay = std::nullopt);
+  bool release(std::string id, std::string token);
 
  private:
   struct impl;

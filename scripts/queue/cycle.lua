@@ -11,10 +11,12 @@
 -- ARGV[6]   completed jobs kept (ms; 0: no age limit)   ARGV[7] settlements that follow
 -- ARGV[8..] per settlement, 5 values: id, token, outcome (c complete | f failed), retry
 --           delay (ms, when failed), error (when failed)
+-- ARGV[8 + 5 × settlements] optional: '1' to end the reply with the leases' end
 -- Reply     {ms until the next delayed job is due or lease ends (by the store's clock, so
 --           a worker's own clock does not matter; -1: none),
---           {settled: 1|0 per settlement (0: lease lost)},
---           then per leased job: id, packed data (see lib/queue.lua), attempts}
+--           {per settlement: 1 settled | 2 failed and dead (its last attempt) | 0 lease lost},
+--           then per leased job: id, packed data (see lib/queue.lua), attempts,
+--           then, when asked, the leases' end (ms since the epoch, by the store's clock)}
 -- Cost      O((s + m + N) log n), s settlements, m housekeeping moves (at most 100 each).
 -- #include queue/lib/queue.lua
 
@@ -22,6 +24,7 @@ local base = KEYS[1]
 local n, lease, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local dead_cap, keep, keep_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local count = tonumber(ARGV[7])
+local with_end = ARGV[8 + 5 * count] == '1'
 local now = now_ms()
 
 -- Settlements: the runs of the whole batch are read at once; the held ones leave :active
@@ -44,7 +47,7 @@ if count > 0 then
         done[#done + 1] = ids[i]
         done_attempts[#done] = attempts
       else
-        failed[#failed + 1] = {a, attempts}
+        failed[#failed + 1] = {a, attempts, i}
       end
     else
       settled[i] = 0
@@ -88,6 +91,7 @@ if count > 0 then
       local _, max_attempts = data_limits(redis.call('HGET', base .. ':data', id))
       if attempts >= max_attempts then
         make_dead(base, id, now, err, dead_cap)
+        settled[f[3]] = 2
       else
         redis.call('ZADD', base .. ':delayed', now + tonumber(ARGV[a + 3]), id)
         redis.call('HSET', base .. ':error', id, err)
@@ -125,4 +129,5 @@ end
 -- The wait until the next delayed job is due or lease ends (ms; -1: none), not the time: the
 -- worker's clock may differ from the store's.
 if due >= 0 then reply[1] = math.max(0, due - now) else reply[1] = -1 end
+if with_end then reply[#reply + 1] = now + lease end
 return reply

@@ -4,7 +4,8 @@
 -- KEYS[1]   the queue's base name
 -- ARGV[1]   mode: renew | release   ARGV[2] lease (ms, renew)
 -- ARGV[3..] per job: id, token
--- Reply     per job: 1 | 0 (lease lost)
+-- Reply     per job: renew: the lease's new end (ms since the epoch, by the store's clock) | 0
+--           (lease lost); release: 1 | 0 (lease lost)
 -- Cost      O(log n) per job.
 -- #include queue/lib/queue.lua
 
@@ -32,6 +33,9 @@ if mode == 'renew' then
     leases[#leases + 1] = id
   end
   variadic('ZADD', base .. ':active', leases)
+  for i = 1, #ids do
+    if reply[i] == 1 then reply[i] = now + lease end
+  end
 elseif #held > 0 then
   variadic('ZREM', base .. ':active', held)
   local data, priorities, counts = hmget_all(base .. ':data', held), {}, {}

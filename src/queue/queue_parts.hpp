@@ -24,6 +24,8 @@ std::int64_t integer_of(const resp::reply& r);
 const std::string& string_of(const resp::reply& r);
 std::optional<job_state> parse_state(std::string_view s);
 clock::time_point from_ms(std::int64_t ms);
+/// The delay before the retry of a run that failed on `attempt` (1-based), by `b`.
+std::chrono::milliseconds retry_delay(const backoff& b, std::uint32_t attempt);
 
 /// A job's fixed fields, as scripts/queue/lib/queue.lua packs them.
 struct job_data {

@@ -39,6 +39,10 @@ struct settlement {
   std::string error;
 };
 
+}  // namespace
+
+namespace detail {
+
 std::chrono::milliseconds retry_delay(const backoff& b, std::uint32_t attempt) {
   if (b.fixed) return *b.fixed;
   const double exp = std::min(60.0, static_cast<double>(attempt) - 1);
@@ -52,7 +56,7 @@ std::chrono::milliseconds retry_delay(const backoff& b, std::uint32_t attempt) {
   return std::chrono::milliseconds(std::max<std::int64_t>(0, std::llround(ms)));
 }
 
-}  // namespace
+}  // namespace detail
 
 struct worker::impl : std::enable_shared_from_this<impl> {
   impl(std::shared_ptr<store> s, std::string name, worker_options o)
@@ -205,7 +209,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
     const auto& settled = array_of(e[1]);
     if (settled.size() != batch.size()) throw unexpected("unexpected reply from cycle");
     for (std::size_t i = 0; i < settled.size(); ++i) {
-      if (integer_of(settled[i]) != 1) {
+      if (integer_of(settled[i]) == 0) {  // (2: failed and dead)
         ++lost_;
       } else if (batch[i].completed) {
         ++settled_;
