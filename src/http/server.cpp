@@ -216,9 +216,8 @@ struct server::impl {
 
   impl(server_options o, router r)
       : opts(std::move(o)),
-        ioc(static_cast<int>(std::max(1u, opts.threads))),
-        work(asio::make_work_guard(ioc)),
-        acceptor(asio::make_strand(ioc)),
+        iocs(make_contexts(std::max(1u, opts.threads))),
+        acceptor(iocs.front()->ioc),
         routes(std::move(r)) {
     if (!opts.log) {
       opts.log = [](std::string_view line) {
@@ -243,17 +242,33 @@ struct server::impl {
 
   void start() {
     asio::co_spawn(acceptor.get_executor(), accept_loop(this), asio::detached);
-    for (unsigned i = 0; i < std::max(1u, opts.threads); ++i) {
-      threads.emplace_back([this] { ioc.run(); });
+    for (auto& c : iocs) {
+      threads.emplace_back([c = c.get()] { c->ioc.run(); });
     }
   }
 
+  /// One io_context per thread, each run by its thread alone: a connection lives on one of them,
+  /// so its handlers need no strand and no thread hands work to another (no lock, no wakeup).
+  struct context {
+    context() : ioc(1), work(asio::make_work_guard(ioc)) {}
+    asio::io_context ioc;
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+  };
+  static std::vector<std::unique_ptr<context>> make_contexts(unsigned n) {
+    std::vector<std::unique_ptr<context>> out;
+    for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<context>());
+    return out;
+  }
+
   // Coroutines hold `impl*`: stop() joins the threads before impl goes, and the frames left in
-  // ioc are destroyed with it, never resumed.
+  // the contexts are destroyed with them, never resumed.
+  /// The context of the next connection (round robin).
+  asio::io_context& next_context() { return iocs[next++ % iocs.size()]->ioc; }
+
   static asio::awaitable<void> accept_loop(impl* self) {
     for (;;) {
       auto [ec, socket] =
-          co_await self->acceptor.async_accept(asio::make_strand(self->ioc), tuple_awaitable);
+          co_await self->acceptor.async_accept(self->next_context(), tuple_awaitable);
       if (self->stopping) co_return;
       if (ec) {
         // Out of descriptors and the like: back off a little instead of spinning.
@@ -471,8 +486,10 @@ struct server::impl {
     close_where(false);
     cv.wait_for(lock, milliseconds(500), [&] { return connections.empty(); });
     lock.unlock();
-    work.reset();
-    ioc.stop();
+    for (auto& c : iocs) {
+      c->work.reset();
+      c->ioc.stop();
+    }
     for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
@@ -487,11 +504,11 @@ struct server::impl {
   }
 
   server_options opts;
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<std::unique_ptr<context>> iocs;
+  std::size_t next = 0;  // the accept loop's round robin
   tcp::acceptor acceptor;
-  // After ioc, so it goes first: what the handlers own (e.g. a hashing pool, which joins its
-  // threads) ends while ioc, where their completions are posted, still exists.
+  // After iocs, so it goes first: what the handlers own (e.g. a hashing pool, which joins its
+  // threads) ends while the contexts, where their completions are posted, still exist.
   router routes;
   std::uint16_t port = 0;
   std::vector<std::thread> threads;
