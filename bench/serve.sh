@@ -12,7 +12,9 @@
 # tier is raised to 100,000,000 per second on both sides (same algorithm, the reference's
 # sliding log) so that nothing is denied. Prints a Markdown table of medians (requests/s and
 # p99) and the target check (redkit on Redis >= 10x the reference's requests/s, with a lower
-# p99). Fails if any run had a non-2xx answer or a socket error.
+# p99). A last row is the HTTP ceiling of the machine as measured: redkit's GET /healthz, which
+# passes through no middleware and no store, so no /api/ping server can beat it here. Fails if
+# any run had a non-2xx answer or a socket error.
 #
 # Needs wrk (Debian: wrk), redis-server and redis-cli (redis-server, redis-tools), Node 20 and
 # npm; runs `npm ci` in bench/reference when its node_modules is missing.
@@ -27,19 +29,13 @@ bench_build_reference "$ref"
 bench_start_redis
 limit=100000000
 
-free_port() {
-  local p=$((40000 + RANDOM % 20000))
-  while (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-
-# serve NAME STORE CMD...: starts the server CMD (it must print "listening on http://H:P"),
-# measures it with wrk and appends "NAME STORE requests/s p99_ms" to $results.
+# measure NAME STORE PATH CMD...: starts the server CMD (it must print "listening on
+# http://H:P"), measures PATH with wrk and appends "NAME STORE requests/s p99_ms" to $results.
 results="$bench_dir/results"
 : >"$results"
 measure() {
-  local name=$1 store=$2
-  shift 2
+  local name=$1 store=$2 path=$3
+  shift 3
   local log="$bench_dir/$name-$store.log"
   "$@" >"$log" 2>&1 &
   local pid=$! url=""
@@ -49,10 +45,10 @@ measure() {
     sleep 0.1
   done
   [[ -n $url ]] || { echo "$name did not start: $(cat "$log")" >&2; kill $pid; exit 1; }
-  curl -sf "$url/api/ping" >/dev/null ||
-    { echo "$name: /api/ping failed: $(curl -si "$url/api/ping"; cat "$log")" >&2; kill $pid; exit 1; }
+  curl -sf "$url$path" >/dev/null ||
+    { echo "$name: $path failed: $(curl -si "$url$path"; cat "$log")" >&2; kill $pid; exit 1; }
   local out
-  out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url/api/ping")
+  out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url$path")
   kill $pid
   wait $pid 2>/dev/null || true
   if grep -qE "Non-2xx|Socket errors" <<<"$out"; then
@@ -68,22 +64,22 @@ measure() {
   echo "$name $store $rps $p99" >>"$results"
 }
 
+# Both servers take any free port (0) and print it.
 redkit_serve() {
-  local port
-  port=$(free_port)
-  "$redkit" serve --store "$1" --port "$port" --no-access-log --tier "anonymous=$limit/1s"
+  "$redkit" serve --store "$1" --port 0 --no-access-log --tier "anonymous=$limit/1s"
 }
 reference_serve() {
-  REDIS_PORT=$port PORT=$(free_port) ANONYMOUS_LIMIT=$limit ANONYMOUS_WINDOW_MS=1000 \
+  REDIS_PORT=$port PORT=0 ANONYMOUS_LIMIT=$limit ANONYMOUS_WINDOW_MS=1000 \
     node "$ref/dist/express_app.js"
 }
 
 for _ in $(seq "$runs"); do
   redis-cli -p "$port" flushall >/dev/null
-  measure reference redis reference_serve
+  measure reference redis /api/ping reference_serve
   redis-cli -p "$port" flushall >/dev/null
-  measure redkit redis redkit_serve "redis://127.0.0.1:$port"
-  measure redkit engine redkit_serve memory://
+  measure redkit redis /api/ping redkit_serve "redis://127.0.0.1:$port"
+  measure redkit engine /api/ping redkit_serve memory://
+  measure ceiling engine /healthz redkit_serve memory://
 done
 
 echo "GET /api/ping through the session and rate-limit middleware, wrk -t$threads" \
@@ -92,8 +88,10 @@ echo
 echo "| server | store | requests/s | p99 (ms) | × reference |"
 echo "|---|---|---|---|---|"
 ref_rps=$(col reference redis 3)
-for row in "reference redis Express" "redkit redis redkit" "redkit engine redkit"; do
+for row in "reference redis Express" "redkit redis redkit" "redkit engine redkit" \
+  "ceiling engine redkit_GET_/healthz_(no_middleware)"; do
   read -r name store label <<<"$row"
+  label=${label//_/ }
   rps=$(col "$name" "$store" 3)
   printf '| %s | %s | %.0f | %.2f | %.2f |\n' "$label" "$store" "$rps" "$(col "$name" "$store" 4)" \
     "$(awk "BEGIN{print $rps / $ref_rps}")"
