@@ -1,6 +1,8 @@
-// `redkit serve`: the HTTP service on a store (the embedded engine by default). So far: the
-// operations endpoints, and /api/ping behind the session and rate-limit middleware; the
-// auth endpoints and the pattern APIs come next (issue 9).
+// `redkit serve`: the HTTP service on a store (the embedded engine by default): its flags (with
+// REDKIT_* env) and the TOML config file, the routes (the /auth/* endpoints, /api/me and /api/ping
+// behind the session and rate-limit middleware; the /v1 API for rate limits, sessions,
+// leaderboards, queues and the cache behind the API keys; /healthz, /readyz, /metrics,
+// /openapi.json), --list-routes, and graceful shutdown on SIGTERM/SIGINT.
 #include "commands.hpp"
 
 #include <redkit/http_api.hpp>

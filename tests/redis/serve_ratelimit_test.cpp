@@ -1,16 +1,13 @@
 // `redkit serve` end to end, rate limits: /v1/ratelimit/check and /reset with policies and with
 // tiers (exactness, all-or-nothing, shared state with the middleware, bad input), and the
-// per-route policies of the config file, on both stores. The two-route and per-tier cases run
-// the library's server in process (the binary serves one limited route, /api/ping).
+// per-route policies of the config file (the longest prefix, per-tier lists, a denied route
+// leaving the tier's budget and the other routes alone), on both stores.
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 #include "support/serve_process.hpp"
 
 #include <redkit/error.hpp>
 #include <redkit/http_middleware.hpp>
-#include <redkit/http_server.hpp>
-#include <redkit/session_store.hpp>
-#include <redkit/store.hpp>
 
 #include <boost/json.hpp>
 
@@ -309,79 +306,78 @@ policies = [ { limit = 1, window = "1m", colour = "red" } ]
   std::remove(path.c_str());
 }
 
-/// The library's server in process, with two limited routes behind the middleware.
-class in_process_server {
- public:
-  in_process_server(const std::string& url, std::string_view routes_toml) {
-    store_ = store::open(url);
-    sessions_ = std::make_shared<session::store>(store_);
-    limiter_ = std::make_shared<rate_limit::limiter>(store_);
-    http::middleware_options mo;
-    mo.routes = http::load_routes_toml(routes_toml);
-    const http::middleware chain(sessions_, limiter_, std::move(mo));
-    http::router r;
-    const http::handler ok = [](const http::request& req,
-                                http::request_context&) -> boost::asio::awaitable<http::response> {
-      co_return http::json_response(bhttp::status::ok, R"({"ok":true})", req.version());
-    };
-    r.add(bhttp::verb::get, "/api/search", chain.wrap(ok));
-    r.add(bhttp::verb::get, "/api/ping", chain.wrap(ok));
-    http::server_options so;
-    so.port = 0;
-    so.access_log = false;
-    server_ = std::make_unique<http::server>(so, std::move(r));
-  }
-  ~in_process_server() {
-    server_->stop(0ms);
-    store_->close();
-  }
-  std::uint16_t port() const { return server_->port(); }
-  session::store& sessions() { return *sessions_; }
-
- private:
-  std::shared_ptr<store> store_;
-  std::shared_ptr<session::store> sessions_;
-  std::shared_ptr<rate_limit::limiter> limiter_;
-  std::unique_ptr<http::server> server_;
-};
-
 TEST_P(ServeRateLimit, ARouteWithAnExtraPolicyIsDeniedAtItsLimitAndAnotherIsNot) {
-  in_process_server srv(url(), R"(
+  const auto path = temp_file("auth_routes", R"(
 [[routes]]
-prefix = "/api/search"
+prefix = "/auth/"
 policies = [ { limit = 2, window = "1m" } ]
-tiers.premium = [ { limit = 4, window = "1m", name = "search-premium" } ]
+tiers.premium = [ { limit = 4, window = "1m", name = "auth-premium" } ]
 tiers.authenticated = []
 )");
+  serve_process srv(store_args({"--config", path, "--password-hash", "min"}));
   client c(srv.port());
-  EXPECT_EQ(c.request("GET", "/api/search").result_int(), 200u);
-  EXPECT_EQ(c.request("GET", "/api/search").result_int(), 200u);
-  const auto denied = c.request("GET", "/api/search");
+  const auto account = [](int i) {
+    return R"({"email":"u)" + std::to_string(i) + R"(@example.com","password":"correct horse"})";
+  };
+  for (int i = 0; i < 2; ++i) {
+    const auto r = post(c, "/auth/register", account(i));
+    ASSERT_EQ(r.result_int(), 201u) << r.body();
+    EXPECT_EQ(r["X-RateLimit-Limit"], "2");
+    EXPECT_EQ(r["X-RateLimit-Remaining"], std::to_string(1 - i));
+    EXPECT_EQ(r["RateLimit-Policy"], "\"anonymous\";q=60;w=60, \"route.auth\";q=2;w=60");
+  }
+  auto denied = post(c, "/auth/register", account(2));
   expect_problem(denied, 429);
-  EXPECT_EQ(body_json(denied).at("policy"), "route.api.search");
-  for (int i = 0; i < 5; ++i) {
+  EXPECT_EQ(body_json(denied).at("policy"), "route.auth");
+  EXPECT_GE(std::stoi(std::string(denied[bhttp::field::retry_after])), 1);
+  // The prefix covers every /auth/ route: a login is refused before its own limits and password.
+  denied = post(c, "/auth/login", account(0));
+  expect_problem(denied, 429);
+  EXPECT_EQ(body_json(denied).at("policy"), "route.auth");
+  // /api/ping has no route policy, and the two denials took nothing from the tier's 60: two
+  // registrations, then each ping takes one.
+  for (int i = 0; i < 3; ++i) {
     const auto r = c.request("GET", "/api/ping");
     ASSERT_EQ(r.result_int(), 200u) << r.body();
+    EXPECT_EQ(r["X-RateLimit-Limit"], "60");
+    EXPECT_EQ(r["X-RateLimit-Remaining"], std::to_string(57 - i));
     EXPECT_EQ(r["RateLimit-Policy"], "\"anonymous\";q=60;w=60");
   }
-  // Per tier: a premium user gets its own list, an authenticated one none.
-  const session::request_info info{};
-  session::user vip{.id = "vip", .email = "vip@example.com"};
-  vip.premium = true;
-  const auto premium = srv.sessions().login(vip, "d1", info);
-  const auto plain = srv.sessions().login({.id = "u1", .email = "u1@example.com"}, "d1", info);
-  const std::string as_premium = "Authorization: Bearer " + premium.token + "\r\n";
+  // The denied requests never reached their handlers.
+  auto metrics = c.request("GET", "/metrics").body();
+  for (const auto* line :
+       {"redkit_auth_registrations_total 2\n", "redkit_auth_logins_total 0\n",
+        "redkit_auth_login_failures_total 0\n", "redkit_auth_login_rate_limited_total 0\n",
+        "redkit_ratelimit_decisions_total{policy=\"route.auth\",decision=\"allowed\"} 2\n",
+        "redkit_ratelimit_decisions_total{policy=\"route.auth\",decision=\"denied\"} 2\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << " missing from\n" << metrics;
+  }
+
+  // Per tier: a premium user gets the route's premium list, an authenticated one none.
+  const auto token_for = [&](std::string_view user) {
+    const auto r = post(c, "/v1/sessions", user);
+    EXPECT_EQ(r.result_int(), 201u) << r.body();
+    return "Authorization: Bearer " + std::string(body_json(r).at("token").as_string()) + "\r\n";
+  };
+  const auto premium = token_for(R"({"user":{"id":"vip","premium":true}})");
+  const auto plain = token_for(R"({"user":{"id":"u1"}})");
   for (int i = 0; i < 4; ++i) {
-    const auto r = c.request("GET", "/api/search", as_premium);
+    const auto r = c.request("GET", "/auth/sessions", premium);
     ASSERT_EQ(r.result_int(), 200u) << r.body();
     EXPECT_EQ(r["X-RateLimit-Limit"], "4");
+    EXPECT_EQ(r["X-RateLimit-Remaining"], std::to_string(3 - i));
+    EXPECT_EQ(r["RateLimit-Policy"], "\"premium\";q=1000;w=60, \"auth-premium\";q=4;w=60");
   }
-  EXPECT_EQ(body_json(c.request("GET", "/api/search", as_premium)).at("policy"), "search-premium");
+  denied = c.request("GET", "/auth/sessions", premium);
+  expect_problem(denied, 429);
+  EXPECT_EQ(body_json(denied).at("policy"), "auth-premium");
   for (int i = 0; i < 5; ++i) {
-    const auto r = c.request("GET", "/api/search", "Authorization: Bearer " + plain.token + "\r\n");
+    const auto r = c.request("GET", "/auth/sessions", plain);
     ASSERT_EQ(r.result_int(), 200u) << r.body();
+    EXPECT_EQ(r["X-RateLimit-Remaining"], std::to_string(299 - i));
     EXPECT_EQ(r["RateLimit-Policy"], "\"authenticated\";q=300;w=60");
   }
+  std::remove(path.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServeRateLimit, ::testing::Values(false, true),
