@@ -665,20 +665,6 @@ asio::awaitable<response> handle(const std::shared_ptr<queue_registry>& reg, con
   }
 }
 
-/// handle(), with a failing store answered 503 (bad arguments stay 400).
-asio::awaitable<response> answer(std::shared_ptr<queue_registry> reg, const request& req,
-                                 request_context& ctx) {
-  std::string failure;
-  try {
-    co_return co_await handle(reg, req, ctx);
-  } catch (const error& e) {
-    if (e.code() == errc::invalid_argument) throw;
-    failure = e.what();
-  }
-  co_return problem(bhttp::status::service_unavailable, "the store failed: " + failure,
-                    req.version());
-}
-
 }  // namespace
 
 std::function<asio::awaitable<std::string>()> add_queue_api(router& r, std::shared_ptr<store> s,
@@ -686,7 +672,7 @@ std::function<asio::awaitable<std::string>()> add_queue_api(router& r, std::shar
                                                             queue_api_options o) {
   auto reg = std::make_shared<queue_registry>(std::move(s), o);
   const auto h =
-      keys.guard([reg](const request& req, request_context& ctx) { return answer(reg, req, ctx); });
+      keys.guard([reg](const request& req, request_context& ctx) { return handle(reg, req, ctx); });
   for (const auto method : {bhttp::verb::get, bhttp::verb::post, bhttp::verb::delete_}) {
     r.add_prefix(method, "/v1/queues/", h);
   }

@@ -27,6 +27,7 @@
 #include <fmt/chrono.h>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -52,6 +53,18 @@ bool valid_request_id(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+/// Whether `ec` says the store cannot answer now (down, late, loading, failing over, out of
+/// memory or unable to persist): a 503, which a client may retry, rather than a 500.
+bool store_unavailable(const boost::system::error_code& ec) {
+  static constexpr std::array codes{
+      errc::connect_failed, errc::connection_lost, errc::not_connected,
+      errc::timeout,        errc::shutting_down,   errc::busy,
+      errc::try_again,      errc::cluster_down,    errc::loading,
+      errc::read_only,      errc::master_down,     errc::out_of_memory,
+      errc::no_replicas,    errc::misconf};
+  return std::any_of(codes.begin(), codes.end(), [&](errc c) { return ec == c; });
 }
 
 /// A new request id: 16 base64url characters, a random per-process prefix then a counter, so
@@ -446,8 +459,13 @@ struct server::impl {
       status = e.status;
       failure = e.what();
     } catch (const error& e) {
-      bad_input = e.code() == errc::invalid_argument;
+      if (e.code() == errc::invalid_argument) {
+        bad_input = true;
+      } else if (store_unavailable(e.code())) {
+        status = bhttp::status::service_unavailable;
+      }
       failure = e.what();
+      if (status) failure = "the store failed: " + failure;
     } catch (const std::exception& e) {
       failure = e.what();
     }

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace redkit::test {
@@ -322,6 +323,26 @@ TEST_P(Serve, MetricsCountRequestsByRouteAndDecisionsByPolicy) {
         "redkit_cache_hit_ratio{cache=\"m\"} 0\n", "redkit_cache_breaker_open{cache=\"m\"} 0\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
   }
+}
+
+TEST(ServeRedis, AStoreThatIsDownAnswers503NotA500) {
+  redis_server redis;
+  serve_process srv({"--store", redis.url(), "--store-timeout-ms", "300"});
+  client c(srv.port());
+  const std::string json = "Content-Type: application/json\r\n";
+  EXPECT_EQ(c.request("GET", "/v1/leaderboards/b/top").result_int(), 200u);
+  redis.kill();
+  for (const auto& [method, target, body] :
+       {std::tuple<std::string, std::string, std::string>{"GET", "/v1/leaderboards/b/top", ""},
+        {"POST", "/v1/sessions", R"({"user":{"id":"42"}})"},
+        {"POST", "/v1/queues/q/jobs", R"({"type":"t"})"}}) {
+    const auto r = c.request(method, target, body.empty() ? "" : json, body);
+    expect_problem(r, 503);
+    EXPECT_NE(body_json(r).at("detail").as_string().find("store"), std::string::npos)
+        << target << ": " << r.body();
+  }
+  // Bad input is still 400, store or no store.
+  expect_problem(c.request("GET", "/v1/leaderboards/b/top?n=0"), 400);
 }
 
 TEST(ServeRedis, HandlerDeadlineAnswers503) {
