@@ -11,6 +11,7 @@
 #include "http/accounts.hpp"
 #include "http/auth_json.hpp"
 #include "http/password_hasher.hpp"
+#include "http/request_fields.hpp"
 #include "script_reply.hpp"
 
 #include <atomic>
@@ -65,21 +66,16 @@ credentials read_credentials(const request& req, bool registering) {
   const auto body = json_object_body(req);
   only_fields(body, {"email", "password"});
   const auto email = required_string(body, "email");
-  auto password = required_string(body, "password");
+  auto password = required_string(body, "password", {}, 0, max_password_bytes);
   auto normal = detail::normalise_email(email);
   if (!normal) {
-    throw problem_error(bhttp::status::bad_request,
-                        fmt::format("email is not an address (at most {} bytes, one '@', no "
-                                    "blanks or any of \"(),:;<>[\\]{{}})",
-                                    detail::max_email_bytes));
-  }
-  if (password.size() > max_password_bytes) {
-    throw problem_error(bhttp::status::bad_request,
-                        fmt::format("password must be at most {} bytes", max_password_bytes));
+    detail::bad_request(
+        fmt::format("email is not an address (at most {} bytes, one '@', no "
+                    "blanks or any of \"(),:;<>[\\]{{}})",
+                    detail::max_email_bytes));
   }
   if (registering && password.size() < min_password_bytes) {
-    throw problem_error(bhttp::status::bad_request,
-                        fmt::format("password must be at least {} bytes", min_password_bytes));
+    detail::bad_request(fmt::format("password must be at least {} bytes", min_password_bytes));
   }
   return {std::move(*normal), std::move(password)};
 }

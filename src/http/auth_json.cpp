@@ -3,48 +3,11 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <fmt/core.h>
-
-#include <algorithm>
 #include <chrono>
 
 namespace redkit::http::detail {
 
 namespace json = boost::json;
-
-namespace {
-
-[[noreturn]] void bad(std::string_view where, std::string_view name, std::string_view what) {
-  throw problem_error(bhttp::status::bad_request, fmt::format("{}{} {}", where, name, what));
-}
-
-}  // namespace
-
-void only_fields(const json::object& o, std::initializer_list<std::string_view> allowed,
-                 std::string_view where) {
-  for (const auto& [k, v] : o) {
-    const std::string_view key(k.data(), k.size());
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      throw problem_error(bhttp::status::bad_request,
-                          fmt::format("unknown field {}{}", where, key));
-    }
-  }
-}
-
-std::optional<std::string> optional_string(const json::object& o, std::string_view name,
-                                           std::string_view where) {
-  const auto* v = o.if_contains(name);
-  if (!v) return std::nullopt;
-  const auto* s = v->if_string();
-  if (!s) bad(where, name, "must be a string");
-  return std::string(s->data(), s->size());
-}
-
-std::string required_string(const json::object& o, std::string_view name, std::string_view where) {
-  auto s = optional_string(o, name, where);
-  if (!s) bad(where, name, "is required");
-  return std::move(*s);
-}
 
 std::int64_t unix_ms(session::clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();

@@ -1,6 +1,5 @@
-// JSON shared by the account endpoints and the /v1 session API: strict reading of request
-// fields (400 naming the field), and sessions, users and issued tokens as JSON (times in Unix
-// milliseconds).
+// JSON output shared by the account endpoints and the /v1 session API: sessions, users and
+// issued tokens as JSON (times in Unix milliseconds).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -11,25 +10,8 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
-#include <initializer_list>
-#include <optional>
-#include <string>
-#include <string_view>
 
 namespace redkit::http::detail {
-
-/// Throws problem_error 400 naming the first field of `o` not in `allowed` (`where` prefixes
-/// the name, e.g. "user.").
-void only_fields(const boost::json::object& o, std::initializer_list<std::string_view> allowed,
-                 std::string_view where = {});
-/// The string field `name`, or nothing when absent. Throws problem_error 400 naming it when it
-/// is not a string.
-std::optional<std::string> optional_string(const boost::json::object& o, std::string_view name,
-                                           std::string_view where = {});
-/// The string field `name`. Throws problem_error 400 naming it when it is absent or not a
-/// string.
-std::string required_string(const boost::json::object& o, std::string_view name,
-                            std::string_view where = {});
 
 /// `t` in milliseconds since the Unix epoch.
 std::int64_t unix_ms(session::clock::time_point t);

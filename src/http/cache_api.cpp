@@ -6,9 +6,11 @@
 #include <boost/json/parse.hpp>
 
 #include "http/json_text.hpp"
+#include "http/request_fields.hpp"
 
 #include <fmt/core.h>
 
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -138,56 +140,33 @@ cache_path parse_cache_path(std::string_view rest) {
   return p;
 }
 
+/// The milliseconds field `field` (at least `min`), if present.
 std::optional<std::chrono::milliseconds> optional_ms(const boost::json::object& o,
-                                                     const char* field, bool positive) {
-  const auto* v = o.if_contains(field);
-  if (!v) return std::nullopt;
-  const auto* n = v->if_int64();
-  if (!n || *n < (positive ? 1 : 0)) {
-    throw problem_error(bhttp::status::bad_request,
-                        fmt::format("{} must be an integer {}", field, positive ? "> 0" : ">= 0"));
-  }
+                                                     std::string_view field, std::int64_t min) {
+  const auto n = detail::optional_int(o, field, min, std::numeric_limits<std::int64_t>::max());
+  if (!n) return std::nullopt;
   return std::chrono::milliseconds(*n);
 }
 
 rc::entry_options entry_options_of(const boost::json::object& o) {
-  for (const auto& [k, v] : o) {
-    if (k != "value" && k != "encoding" && k != "ttl_ms" && k != "tags" &&
-        k != "stale_while_revalidate_ms" && k != "stale_if_error_ms") {
-      throw problem_error(bhttp::status::bad_request,
-                          "unknown field " + std::string(k.data(), k.size()));
-    }
-  }
+  detail::only_fields(
+      o, {"value", "encoding", "ttl_ms", "tags", "stale_while_revalidate_ms", "stale_if_error_ms"});
   rc::entry_options eo;
-  eo.ttl = optional_ms(o, "ttl_ms", true);
-  eo.stale_while_revalidate = optional_ms(o, "stale_while_revalidate_ms", false);
-  eo.stale_if_error = optional_ms(o, "stale_if_error_ms", false);
-  if (const auto* tags = o.if_contains("tags")) {
-    const auto* arr = tags->if_array();
-    if (!arr) throw problem_error(bhttp::status::bad_request, "tags must be an array of strings");
-    for (const auto& t : *arr) {
-      const auto* str = t.if_string();
-      if (!str) throw problem_error(bhttp::status::bad_request, "tags must be an array of strings");
-      eo.tags.emplace_back(str->data(), str->size());
-    }
-  }
+  eo.ttl = optional_ms(o, "ttl_ms", 1);
+  eo.stale_while_revalidate = optional_ms(o, "stale_while_revalidate_ms", 0);
+  eo.stale_if_error = optional_ms(o, "stale_if_error_ms", 0);
+  if (auto tags = detail::optional_strings(o, "tags")) eo.tags = std::move(*tags);
   return eo;
 }
 
 /// The bytes a PUT body's `value` holds: the text itself, or (encoding "base64") its decoding.
 std::string value_bytes(const boost::json::object& body) {
-  const auto* value = body.if_contains("value");
-  if (!value || !value->is_string()) {
-    throw problem_error(bhttp::status::bad_request, "value must be a string");
-  }
-  const std::string_view text(value->as_string().data(), value->as_string().size());
-  const auto* encoding = body.if_contains("encoding");
-  if (!encoding || *encoding == "utf-8") return std::string(text);
-  if (*encoding != "base64") {
-    throw problem_error(bhttp::status::bad_request, R"(encoding must be "utf-8" or "base64")");
-  }
+  auto text = detail::required_string(body, "value");
+  const auto encoding = detail::optional_string(body, "encoding").value_or("utf-8");
+  if (encoding == "utf-8") return text;
+  if (encoding != "base64") detail::bad_request(R"(encoding must be "utf-8" or "base64")");
   auto bytes = detail::base64_decode(text);
-  if (!bytes) throw problem_error(bhttp::status::bad_request, "value is not base64");
+  if (!bytes) detail::bad_request("value is not base64");
   return std::move(*bytes);
 }
 

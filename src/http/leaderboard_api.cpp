@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include "http/json_text.hpp"
+#include "http/request_fields.hpp"
 
 #include <fmt/core.h>
 #include <toml++/toml.h>
@@ -17,7 +18,6 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <initializer_list>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -27,24 +27,17 @@ namespace {
 
 namespace lb = redkit::leaderboard;
 namespace json = boost::json;
+using detail::bad_request;
 using detail::json_string;
+using detail::query_params;
 
 constexpr std::size_t max_dynamic_boards = 64;
 constexpr std::size_t max_configured_per_call = 10000;
 constexpr std::size_t max_name_bytes = 1024;
 constexpr std::size_t max_avatar_bytes = 4096;
 
-[[noreturn]] void bad(const std::string& detail) {
-  throw problem_error(bhttp::status::bad_request, detail);
-}
-
 [[noreturn]] void invalid(const std::string& what) {
   throw error(make_error_code(errc::invalid_argument), what);
-}
-
-template <typename Key>
-std::string_view key_of(const Key& k) {
-  return {k.data(), k.size()};
 }
 
 std::optional<lb::period> parse_period(std::string_view s) {
@@ -229,9 +222,10 @@ class board_registry {
   std::shared_ptr<board_slot> get(const std::string& name) {
     std::lock_guard lock(mu_);
     if (const auto it = boards_.find(name); it != boards_.end()) return it->second;
-    if (auto p = board_name_problem(name)) bad(*p);
+    if (auto p = board_name_problem(name)) bad_request(*p);
     if (dynamic_ >= max_dynamic_boards) {
-      bad(fmt::format("at most {} leaderboards besides the configured ones", max_dynamic_boards));
+      bad_request(
+          fmt::format("at most {} leaderboards besides the configured ones", max_dynamic_boards));
     }
     lb::options o;
     o.timeout = timeout_;
@@ -330,7 +324,7 @@ lb_path parse_path(std::string_view rest) {
     if (parts.size() == 4 && parts[3] != "around") path_not_found();
     out.kind = parts.size() == 3 ? resource::player : resource::around;
     out.player = percent_decode(parts[2]);
-    if (!detail::valid_utf8(out.player)) bad("the player id in the path must be UTF-8");
+    if (!detail::valid_utf8(out.player)) bad_request("the player id in the path must be UTF-8");
   } else {
     path_not_found();
   }
@@ -351,58 +345,6 @@ std::string_view allowed_methods(resource kind) {
   }
 }
 
-using query_map = std::map<std::string, std::string, std::less<>>;
-
-/// The query of `target`, decoded; 400 for a parameter not in `known` or given twice.
-query_map query_of(std::string_view target, std::initializer_list<std::string_view> known) {
-  query_map out;
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return out;
-  auto rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const auto item = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    if (item.empty()) continue;
-    const auto eq = item.find('=');
-    auto name = percent_decode(item.substr(0, eq));
-    auto value = eq == std::string_view::npos ? std::string{} : percent_decode(item.substr(eq + 1));
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string list;
-      for (const auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      bad(fmt::format("unknown query parameter {} (expected {})", json_string(name),
-                      list.empty() ? std::string("none") : list));
-    }
-    if (out.contains(name)) {
-      bad(fmt::format("query parameter {} is given twice", json_string(name)));
-    }
-    out.emplace(std::move(name), std::move(value));
-  }
-  return out;
-}
-
-/// Query parameter `name` as an integer from `min` to `max`, or `fallback` when absent.
-std::uint64_t count_param(const query_map& q, std::string_view name, std::uint64_t fallback,
-                          std::uint64_t min, std::uint64_t max) {
-  const auto it = q.find(name);
-  if (it == q.end()) return fallback;
-  const auto& s = it->second;
-  std::uint64_t n = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || n < min || n > max) {
-    bad(fmt::format("{} must be an integer from {} to {}", name, min, max));
-  }
-  return n;
-}
-
-bool bool_param(const query_map& q, std::string_view name) {
-  const auto it = q.find(name);
-  if (it == q.end()) return false;
-  if (it->second == "true" || it->second == "1") return true;
-  if (it->second == "false" || it->second == "0") return false;
-  bad(fmt::format("{} must be true or false", name));
-}
-
 /// "YYYY-MM-DD" as a day, or nothing.
 std::optional<std::chrono::sys_days> parse_day(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
@@ -420,23 +362,23 @@ std::optional<std::chrono::sys_days> parse_day(std::string_view s) {
 
 /// The `period` and `day` parameters: the period must be one the board feeds, and a day
 /// needs a daily, weekly or monthly period.
-lb::view view_of(const query_map& q, const lb::options& o) {
+lb::view view_of(const query_params& q, const lb::options& o) {
   lb::view v;
-  if (const auto it = q.find("period"); it != q.end()) {
-    const auto p = parse_period(it->second);
-    if (!p) bad("period must be one of all_time, daily, weekly, monthly");
+  if (const auto* period = q.find("period")) {
+    const auto p = parse_period(*period);
+    if (!p) bad_request("period must be one of all_time, daily, weekly, monthly");
     if (std::find(o.periods.begin(), o.periods.end(), *p) == o.periods.end()) {
       std::string fed;
       for (const auto f : o.periods) fed += (fed.empty() ? "" : ", ") + std::string(to_string(f));
-      bad(fmt::format("period {} is not one of this board's periods ({})", it->second, fed));
+      bad_request(fmt::format("period {} is not one of this board's periods ({})", *period, fed));
     }
     v.of = p;
   }
-  if (const auto it = q.find("day"); it != q.end()) {
-    v.day = parse_day(it->second);
-    if (!v.day) bad("day must be a date YYYY-MM-DD");
+  if (const auto* day = q.find("day")) {
+    v.day = parse_day(*day);
+    if (!v.day) bad_request("day must be a date YYYY-MM-DD");
     if (v.of.value_or(o.periods.front()) == lb::period::all_time) {
-      bad("day applies to daily, weekly and monthly periods, not all_time");
+      bad_request("day applies to daily, weekly and monthly periods, not all_time");
     }
   }
   return v;
@@ -480,26 +422,6 @@ std::string rank_json(std::string_view id, const std::optional<lb::rank_result>&
                      number_text(r->percentile));
 }
 
-void check_fields(const json::object& o, std::string_view where,
-                  std::initializer_list<std::string_view> known) {
-  for (const auto& [k, v] : o) {
-    if (std::find(known.begin(), known.end(), key_of(k)) == known.end()) {
-      std::string list;
-      for (const auto n : known) list += (list.empty() ? "" : ", ") + std::string(n);
-      bad(fmt::format("unknown field {}{} (expected {})", where, key_of(k), list));
-    }
-  }
-}
-
-std::string string_field(const json::object& o, std::string_view field, std::string_view label,
-                         std::size_t max_bytes) {
-  const auto* v = o.if_contains(field);
-  const auto* s = v ? v->if_string() : nullptr;
-  if (!s) bad(fmt::format("{} must be a string", label));
-  if (s->size() > max_bytes) bad(fmt::format("{} must be at most {} bytes", label, max_bytes));
-  return std::string(s->data(), s->size());
-}
-
 /// The score update a POST .../scores body asks for.
 struct score_update {
   lb::player player;
@@ -509,26 +431,19 @@ struct score_update {
 };
 
 score_update score_update_of(const json::object& body) {
-  check_fields(body, "", {"player", "score", "op"});
+  detail::only_fields(body, {"player", "score", "op"});
   score_update u;
-  const auto* pv = body.if_contains("player");
-  const auto* po = pv ? pv->if_object() : nullptr;
-  if (!po) bad("player must be an object {\"id\", \"name\"?, \"avatar\"?}");
-  check_fields(*po, "player.", {"id", "name", "avatar"});
-  u.player.id = string_field(*po, "id", "player.id", 256);
-  if (u.player.id.empty() || u.player.id.find('\0') != std::string::npos) {
-    bad("player.id must be 1 to 256 bytes, without NUL");
-  }
-  if (po->contains("name")) {
-    u.player.name = string_field(*po, "name", "player.name", max_name_bytes);
-    u.keep_info = false;
-  }
-  if (po->contains("avatar")) {
-    u.player.avatar = string_field(*po, "avatar", "player.avatar", max_avatar_bytes);
-    u.keep_info = false;
-  }
+  const auto& po = detail::required_object(body, "player");
+  detail::only_fields(po, {"id", "name", "avatar"}, "player.");
+  u.player.id = detail::required_string(po, "id", "player.", 1, 256);
+  if (u.player.id.find('\0') != std::string::npos) bad_request("player.id must not hold NUL");
+  auto name = detail::optional_string(po, "name", "player.", 0, max_name_bytes);
+  auto avatar = detail::optional_string(po, "avatar", "player.", 0, max_avatar_bytes);
+  u.keep_info = !name && !avatar;
+  u.player.name = std::move(name).value_or("");
+  u.player.avatar = std::move(avatar).value_or("");
   const auto* sv = body.if_contains("score");
-  if (!sv) bad("score is required");
+  if (!sv) bad_request("score is required");
   if (const auto* i = sv->if_int64()) {
     u.score = static_cast<double>(*i);
   } else if (const auto* n = sv->if_uint64()) {
@@ -536,39 +451,30 @@ score_update score_update_of(const json::object& body) {
   } else if (const auto* d = sv->if_double()) {
     u.score = *d;
   } else {
-    bad("score must be a number");
+    bad_request("score must be a number");
   }
-  if (const auto* ov = body.if_contains("op")) {
-    const auto* s = ov->if_string();
+  if (const auto op = detail::optional_string(body, "op")) {
     static constexpr std::array<std::pair<std::string_view, lb::update_op>, 4> ops{{
         {"set", lb::update_op::set},
         {"best", lb::update_op::best},
         {"incr", lb::update_op::incr},
         {"decr", lb::update_op::decr},
     }};
-    const auto it = s ? std::find_if(ops.begin(), ops.end(),
-                                     [&](const auto& o) { return o.first == key_of(*s); })
-                      : ops.end();
-    if (it == ops.end()) bad("op must be one of set, best, incr, decr");
+    const auto it =
+        std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.first == *op; });
+    if (it == ops.end()) bad_request("op must be one of set, best, incr, decr");
     u.op = it->second;
   }
   return u;
 }
 
 std::vector<std::string> player_ids_of(const json::object& body, std::size_t max) {
-  check_fields(body, "", {"players"});
-  const auto* v = body.if_contains("players");
-  const auto* arr = v ? v->if_array() : nullptr;
-  if (!arr || arr->empty() || arr->size() > max) {
-    bad(fmt::format("players must be an array of 1 to {} player ids", max));
-  }
-  std::vector<std::string> ids;
-  for (const auto& item : *arr) {
-    const auto* s = item.if_string();
-    if (!s || s->empty() || s->size() > 256 || key_of(*s).find('\0') != std::string_view::npos) {
-      bad("players must hold player ids: strings of 1 to 256 bytes, without NUL");
+  detail::only_fields(body, {"players"});
+  auto ids = detail::required_strings(body, "players", {}, 1, max, 1, 256);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].find('\0') != std::string::npos) {
+      bad_request(fmt::format("players[{}] must not hold NUL", i));
     }
-    ids.emplace_back(s->data(), s->size());
   }
   return ids;
 }
@@ -586,12 +492,13 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
   auto slot = boards->get(path.board);
   auto& b = *slot->board;
   const auto& o = b.config();
+  const auto max_per_call = static_cast<std::int64_t>(o.max_per_call);
   const std::string_view target = req.target();
   const bool del = req.method() == bhttp::verb::delete_;
   std::string body;
   switch (path.kind) {
     case resource::scores: {
-      query_of(target, {});
+      query_params(target, {});
       const auto u = score_update_of(json_object_body(req));
       std::vector<lb::update_result> results;
       if (u.keep_info) {
@@ -611,9 +518,9 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
       break;
     }
     case resource::top: {
-      const auto q = query_of(target, {"n", "period", "day"});
+      const query_params q(target, {"n", "period", "day"});
       const auto n = static_cast<std::size_t>(
-          count_param(q, "n", std::min<std::size_t>(10, o.max_per_call), 1, o.max_per_call));
+          q.integer("n", 1, max_per_call, std::min<std::int64_t>(10, max_per_call)));
       const auto v = view_of(q, o);
       const auto entries = co_await b.async_top(n, v);
       slot->count(read_kind::top);
@@ -621,10 +528,10 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
       break;
     }
     case resource::page: {
-      const auto q = query_of(target, {"page", "size", "period", "day"});
-      const auto page = count_param(q, "page", 1, 1, std::uint64_t{1} << 30);
+      const query_params q(target, {"page", "size", "period", "day"});
+      const auto page = static_cast<std::uint64_t>(q.integer("page", 1, std::int64_t{1} << 30, 1));
       const auto size = static_cast<std::size_t>(
-          count_param(q, "size", std::min<std::size_t>(20, o.max_per_call), 1, o.max_per_call));
+          q.integer("size", 1, max_per_call, std::min<std::int64_t>(20, max_per_call)));
       const auto v = view_of(q, o);
       const auto p = co_await b.async_page(page, size, v);
       slot->count(read_kind::page);
@@ -633,7 +540,7 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
       break;
     }
     case resource::count: {
-      const auto q = query_of(target, {"period", "day"});
+      const query_params q(target, {"period", "day"});
       const auto v = view_of(q, o);
       const auto n = co_await b.async_count(v);
       slot->count(read_kind::count);
@@ -641,7 +548,7 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
       break;
     }
     case resource::ranks: {
-      const auto q = query_of(target, {"period", "day"});
+      const query_params q(target, {"period", "day"});
       const auto v = view_of(q, o);
       const auto ids = player_ids_of(json_object_body(req), o.max_per_call);
       const auto ranks = co_await b.async_ranks(ids, v);
@@ -656,13 +563,13 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
     }
     case resource::player: {
       if (del) {
-        query_of(target, {});
+        query_params(target, {});
         const bool removed = co_await b.async_remove(path.player);
         slot->removes.fetch_add(1);
         body = fmt::format(R"({{"removed":{}}})", removed);
         break;
       }
-      const auto q = query_of(target, {"period", "day"});
+      const query_params q(target, {"period", "day"});
       const auto v = view_of(q, o);
       const auto r = co_await b.async_rank(path.player, v);
       slot->count(read_kind::rank);
@@ -675,10 +582,10 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
       break;
     }
     case resource::around: {
-      const auto q = query_of(target, {"range", "fill", "period", "day"});
-      const auto range = static_cast<std::size_t>(count_param(
-          q, "range", std::min<std::size_t>(5, o.max_per_call / 2), 0, o.max_per_call / 2));
-      const bool fill = bool_param(q, "fill");
+      const query_params q(target, {"range", "fill", "period", "day"});
+      const auto range = static_cast<std::size_t>(
+          q.integer("range", 0, max_per_call / 2, std::min<std::int64_t>(5, max_per_call / 2)));
+      const bool fill = q.boolean("fill", false);
       const auto v = view_of(q, o);
       const auto entries = co_await b.async_around(path.player, range, fill, v);
       slot->count(read_kind::around);

@@ -12,14 +12,12 @@
 #include <boost/json/value.hpp>
 
 #include "http/json_text.hpp"
+#include "http/request_fields.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <atomic>
-#include <charconv>
-#include <initializer_list>
 #include <map>
 #include <mutex>
 
@@ -29,7 +27,12 @@ namespace {
 
 namespace rq = redkit::queue;
 namespace json = boost::json;
+using detail::bad_request;
 using detail::json_string;
+using detail::only_fields;
+using detail::optional_int;
+using detail::query_params;
+using detail::required_string;
 
 constexpr std::size_t max_queue_names = 64;
 constexpr std::size_t max_bulk = 1000;
@@ -39,75 +42,8 @@ constexpr std::int64_t min_lease_ms = 100;
 constexpr std::int64_t max_lease_ms = 86'400'000;
 constexpr std::size_t max_error_bytes = 8192;
 
-[[noreturn]] void bad(const std::string& detail) {
-  throw problem_error(bhttp::status::bad_request, detail);
-}
-
 std::int64_t epoch_ms(rq::clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-/// Rejects fields of `o` not in `allowed`; `where` prefixes the field's name in the detail.
-void only_fields(const json::object& o, std::initializer_list<std::string_view> allowed,
-                 std::string_view where = {}) {
-  for (const auto& [k, v] : o) {
-    const std::string_view key(k.data(), k.size());
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      bad(fmt::format("unknown field {}{}", where, key));
-    }
-  }
-}
-
-/// The integer field `name` in [min, max], if present.
-std::optional<std::int64_t> int_field(const json::object& o, std::string_view name,
-                                      std::int64_t min, std::int64_t max,
-                                      std::string_view where = {}) {
-  const auto* v = o.if_contains(name);
-  if (!v) return std::nullopt;
-  std::optional<std::int64_t> n;
-  if (const auto* i = v->if_int64()) n = *i;
-  if (const auto* u = v->if_uint64(); u && *u <= static_cast<std::uint64_t>(max)) {
-    n = static_cast<std::int64_t>(*u);
-  }
-  if (!n || *n < min || *n > max) {
-    bad(fmt::format("{}{} must be an integer from {} to {}", where, name, min, max));
-  }
-  return n;
-}
-
-/// The string field `name` of 1 to `max` bytes, if present (`required`: else 400).
-std::optional<std::string> string_field(const json::object& o, std::string_view name,
-                                        std::size_t max, bool required,
-                                        std::string_view where = {}) {
-  const auto* v = o.if_contains(name);
-  if (!v) {
-    if (required) bad(fmt::format("{}{} is required", where, name));
-    return std::nullopt;
-  }
-  const auto* s = v->if_string();
-  if (!s || s->empty() || s->size() > max) {
-    bad(fmt::format("{}{} must be a string of 1 to {} bytes", where, name, max));
-  }
-  return std::string(s->data(), s->size());
-}
-
-/// The string array field `name` (non-empty, at most `max` items of 1 to 200 bytes), if present.
-std::optional<std::vector<std::string>> ids_field(const json::object& o, std::string_view name,
-                                                  std::size_t max) {
-  const auto* v = o.if_contains(name);
-  if (!v) return std::nullopt;
-  const auto* arr = v->if_array();
-  const auto detail = fmt::format(
-      "{} must be an array of 1 to {} job ids (strings of 1 to 200 bytes); omit it for all", name,
-      max);
-  if (!arr || arr->empty() || arr->size() > max) bad(detail);
-  std::vector<std::string> out;
-  for (const auto& item : *arr) {
-    const auto* s = item.if_string();
-    if (!s || s->empty() || s->size() > 200) bad(detail);
-    out.emplace_back(s->data(), s->size());
-  }
-  return out;
 }
 
 /// The body as an object, or an empty one when there is no body.
@@ -122,21 +58,24 @@ rq::job_spec job_of(const json::object& o, std::string_view where) {
       o, {"type", "payload", "priority", "max_attempts", "delay_ms", "run_at", "id", "timeout_ms"},
       where);
   rq::job_spec j;
-  j.type = *string_field(o, "type", 200, true, where);
+  j.type = required_string(o, "type", where, 1, 200);
   const auto* payload = o.if_contains("payload");
   j.payload = payload ? json::serialize(*payload) : "null";
   auto& jo = j.options;
-  jo.priority = static_cast<std::uint32_t>(int_field(o, "priority", 0, 1048575, where).value_or(0));
+  jo.priority =
+      static_cast<std::uint32_t>(optional_int(o, "priority", 0, 1048575, where).value_or(0));
   jo.max_attempts =
-      static_cast<std::uint32_t>(int_field(o, "max_attempts", 1, 1000, where).value_or(3));
-  const auto delay = int_field(o, "delay_ms", 0, 366LL * 86'400'000, where);
-  const auto run_at = int_field(o, "run_at", 0, 253'402'300'799'999LL, where);
-  if (delay && run_at) bad(fmt::format("{}delay_ms and {}run_at exclude each other", where, where));
+      static_cast<std::uint32_t>(optional_int(o, "max_attempts", 1, 1000, where).value_or(3));
+  const auto delay = optional_int(o, "delay_ms", 0, 366LL * 86'400'000, where);
+  const auto run_at = optional_int(o, "run_at", 0, 253'402'300'799'999LL, where);
+  if (delay && run_at) {
+    bad_request(fmt::format("{}delay_ms and {}run_at exclude each other", where, where));
+  }
   if (delay) jo.delay = std::chrono::milliseconds(*delay);
   if (run_at) jo.run_at = rq::clock::time_point(std::chrono::milliseconds(*run_at));
-  jo.id = string_field(o, "id", 200, false, where).value_or("");
+  jo.id = detail::optional_string(o, "id", where, 1, 200).value_or("");
   jo.timeout =
-      std::chrono::milliseconds(int_field(o, "timeout_ms", 0, max_lease_ms, where).value_or(0));
+      std::chrono::milliseconds(optional_int(o, "timeout_ms", 0, max_lease_ms, where).value_or(0));
   return j;
 }
 
@@ -188,7 +127,7 @@ class queue_registry {
     std::lock_guard lock(mu_);
     if (auto it = queues_.find(name); it != queues_.end()) return it->second;
     if (queues_.size() >= max_queue_names) {
-      bad(fmt::format("at most {} queue names", max_queue_names));
+      bad_request(fmt::format("at most {} queue names", max_queue_names));
     }
     auto e = std::make_shared<queue_entry>();
     e->name = name;
@@ -364,45 +303,6 @@ queue_path parse_queue_path(std::string_view rest, bhttp::verb method) {
   return p;
 }
 
-/// The query parameters of `target` (after '?'), each allowed one at most once.
-std::map<std::string, std::string> query_of(std::string_view target,
-                                            std::initializer_list<std::string_view> allowed) {
-  std::map<std::string, std::string> out;
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return out;
-  auto rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const auto part = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (part.empty()) continue;
-    const auto eq = part.find('=');
-    auto key = percent_decode(part.substr(0, eq));
-    auto value = eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1));
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      bad("unknown query parameter " + key);
-    }
-    if (!out.emplace(std::move(key), std::move(value)).second) {
-      bad("query parameter repeated: " + std::string(part.substr(0, eq)));
-    }
-  }
-  return out;
-}
-
-/// The query parameter `name` as an integer in [min, max], or `fallback` when absent.
-std::int64_t query_int(const std::map<std::string, std::string>& q, const std::string& name,
-                       std::int64_t min, std::int64_t max, std::int64_t fallback) {
-  const auto it = q.find(name);
-  if (it == q.end()) return fallback;
-  std::int64_t v = 0;
-  const auto& s = it->second;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || r.ec != std::errc{} || r.ptr != s.data() + s.size() || v < min || v > max) {
-    bad(fmt::format("{} must be an integer from {} to {}", name, min, max));
-  }
-  return v;
-}
-
 response json_ok(const request& req, const json::value& v,
                  bhttp::status status = bhttp::status::ok) {
   return json_response(status, json::serialize(v), req.version());
@@ -428,17 +328,10 @@ asio::awaitable<response> enqueue(const request& req, std::shared_ptr<queue_entr
 asio::awaitable<response> enqueue_bulk(const request& req, std::shared_ptr<queue_entry> e) {
   const auto body = json_object_body(req);
   only_fields(body, {"jobs"});
-  const auto* list = body.if_contains("jobs");
-  if (!list || !list->is_array() || list->as_array().empty() ||
-      list->as_array().size() > max_bulk) {
-    bad(fmt::format("jobs must be an array of 1 to {} jobs", max_bulk));
-  }
+  const auto list = detail::required_objects(body, "jobs", 1, max_bulk);
   std::vector<rq::job_spec> jobs;
-  std::size_t i = 0;
-  for (const auto& item : list->as_array()) {
-    const auto where = fmt::format("jobs[{}].", i++);
-    if (!item.is_object()) bad(fmt::format("jobs[{}] must be an object", i - 1));
-    jobs.push_back(job_of(item.as_object(), where));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    jobs.push_back(job_of(*list[i], fmt::format("jobs[{}].", i)));
   }
   const auto out = co_await e->q->async_enqueue_bulk(std::move(jobs));
   json::array arr;
@@ -450,8 +343,8 @@ asio::awaitable<response> enqueue_bulk(const request& req, std::shared_ptr<queue
 
 asio::awaitable<response> status(const request& req, std::shared_ptr<queue_entry> e,
                                  std::string id) {
-  query_of(req.target(), {});
-  if (id.size() > 200) bad("the job id must be 1 to 200 bytes");
+  query_params(req.target(), {});
+  if (id.size() > 200) bad_request("the job id must be 1 to 200 bytes");
   const auto st = co_await e->q->async_status(id);
   if (!st) co_return problem(bhttp::status::not_found, "no job " + json_string(id), req.version());
   json::object o;
@@ -470,7 +363,7 @@ asio::awaitable<response> status(const request& req, std::shared_ptr<queue_entry
 }
 
 asio::awaitable<response> stats(const request& req, std::shared_ptr<queue_entry> e) {
-  query_of(req.target(), {});
+  query_params(req.target(), {});
   const auto s = co_await e->q->async_stats();
   json::object o;
   o["pending"] = s.pending;
@@ -484,9 +377,9 @@ asio::awaitable<response> stats(const request& req, std::shared_ptr<queue_entry>
 }
 
 asio::awaitable<response> dead_list(const request& req, std::shared_ptr<queue_entry> e) {
-  const auto q = query_of(req.target(), {"offset", "count"});
-  const auto offset = static_cast<std::size_t>(query_int(q, "offset", 0, 1'000'000'000, 0));
-  const auto count = static_cast<std::size_t>(query_int(q, "count", 1, 1000, 100));
+  const query_params q(req.target(), {"offset", "count"});
+  const auto offset = static_cast<std::size_t>(q.integer("offset", 0, 1'000'000'000, 0));
+  const auto count = static_cast<std::size_t>(q.integer("count", 1, 1000, 100));
   const auto dead = co_await e->q->async_dead(offset, count);
   json::array arr;
   for (const auto& d : dead) {
@@ -511,7 +404,8 @@ asio::awaitable<response> dead_list(const request& req, std::shared_ptr<queue_en
 asio::awaitable<response> dead_op(const request& req, std::shared_ptr<queue_entry> e, bool retry) {
   const auto body = optional_body(req);
   only_fields(body, {"ids"});
-  auto ids = ids_field(body, "ids", 10000).value_or(std::vector<std::string>{});
+  auto ids = detail::optional_strings(body, "ids", {}, 1, 10000, 1, 200)
+                 .value_or(std::vector<std::string>{});
   std::size_t n = 0;
   if (retry) {
     n = co_await e->q->async_retry_dead(std::move(ids));
@@ -540,10 +434,10 @@ asio::awaitable<response> reserve(const request& req, std::shared_ptr<queue_regi
                                   std::shared_ptr<queue_entry> e) {
   const auto body = optional_body(req);
   only_fields(body, {"count", "lease_ms", "wait_ms"});
-  const auto count = static_cast<unsigned>(int_field(body, "count", 1, max_reserve).value_or(1));
-  const auto lease = milliseconds(int_field(body, "lease_ms", min_lease_ms, max_lease_ms)
+  const auto count = static_cast<unsigned>(optional_int(body, "count", 1, max_reserve).value_or(1));
+  const auto lease = milliseconds(optional_int(body, "lease_ms", min_lease_ms, max_lease_ms)
                                       .value_or(reg->default_lease().count()));
-  const auto wait = milliseconds(int_field(body, "wait_ms", 0, max_wait_ms).value_or(0));
+  const auto wait = milliseconds(optional_int(body, "wait_ms", 0, max_wait_ms).value_or(0));
   auto lc = reg->leases(*e);
   const auto jobs = co_await lc->async_reserve(count, lease, wait);
   e->reserved += jobs.size();
@@ -570,7 +464,7 @@ asio::awaitable<response> lease_call(const request& req, std::shared_ptr<queue_r
                                      std::shared_ptr<queue_entry> e, route_kind kind,
                                      std::string id) {
   const auto body = json_object_body(req);
-  if (id.size() > 200) bad("the job id must be 1 to 200 bytes");
+  if (id.size() > 200) bad_request("the job id must be 1 to 200 bytes");
   json::object o;
   o["id"] = id;
   auto lc = reg->leases(*e);
@@ -578,8 +472,8 @@ asio::awaitable<response> lease_call(const request& req, std::shared_ptr<queue_r
   switch (kind) {
     case route_kind::heartbeat: {
       only_fields(body, {"token", "lease_ms"});
-      auto token = *string_field(body, "token", 200, true);
-      const auto lease = milliseconds(int_field(body, "lease_ms", min_lease_ms, max_lease_ms)
+      auto token = required_string(body, "token", {}, 1, 200);
+      const auto lease = milliseconds(optional_int(body, "lease_ms", min_lease_ms, max_lease_ms)
                                           .value_or(reg->default_lease().count()));
       const auto end = co_await lc->async_heartbeat(id, std::move(token), lease);
       held = end.has_value();
@@ -588,7 +482,7 @@ asio::awaitable<response> lease_call(const request& req, std::shared_ptr<queue_r
     }
     case route_kind::ack: {
       only_fields(body, {"token"});
-      auto token = *string_field(body, "token", 200, true);
+      auto token = required_string(body, "token", {}, 1, 200);
       held = co_await lc->async_ack(id, std::move(token));
       if (held) ++e->acked;
       o["outcome"] = "completed";
@@ -596,10 +490,10 @@ asio::awaitable<response> lease_call(const request& req, std::shared_ptr<queue_r
     }
     case route_kind::fail: {
       only_fields(body, {"token", "error", "retry_delay_ms"});
-      auto token = *string_field(body, "token", 200, true);
-      auto error = *string_field(body, "error", max_error_bytes, true);
+      auto token = required_string(body, "token", {}, 1, 200);
+      auto error = required_string(body, "error", {}, 1, max_error_bytes);
       std::optional<milliseconds> delay;
-      if (auto d = int_field(body, "retry_delay_ms", 0, 366LL * 86'400'000)) {
+      if (auto d = optional_int(body, "retry_delay_ms", 0, 366LL * 86'400'000)) {
         delay = milliseconds(*d);
       }
       const auto outcome = co_await lc->async_fail(id, std::move(token), std::move(error), delay);
@@ -610,7 +504,7 @@ asio::awaitable<response> lease_call(const request& req, std::shared_ptr<queue_r
     }
     default: {
       only_fields(body, {"token"});
-      auto token = *string_field(body, "token", 200, true);
+      auto token = required_string(body, "token", {}, 1, 200);
       held = co_await lc->async_release(id, std::move(token));
       if (held) ++e->released;
       o["outcome"] = "released";

@@ -7,10 +7,10 @@
 #include <boost/json/value.hpp>
 
 #include "http/json_text.hpp"
+#include "http/request_fields.hpp"
 
 #include <fmt/core.h>
 
-#include <array>
 #include <mutex>
 #include <set>
 
@@ -19,111 +19,62 @@ namespace {
 
 namespace rl = redkit::rate_limit;
 namespace json = boost::json;
+using detail::bad_request;
 using detail::json_string;
+using detail::only_fields;
+using detail::optional_int;
+using detail::required_string;
 
 constexpr std::size_t max_policies_per_request = 16;
 constexpr std::size_t max_api_policy_names = 1024;
-
-[[noreturn]] void bad(const std::string& detail) {
-  throw problem_error(bhttp::status::bad_request, detail);
-}
+constexpr std::int64_t max_units = 1'000'000'000'000;  // the limiter's bound on limit, burst, cost
 
 /// The most units one request may take under `p` (its limit; for gcra its burst when set).
 std::uint64_t capacity(const rl::policy& p) {
   return p.algo == rl::algorithm::gcra && p.burst != 0 ? p.burst : p.limit;
 }
 
-template <typename Key>
-std::string_view key_of(const Key& k) {
-  return {k.data(), k.size()};
-}
-
-/// A non-negative JSON integer no smaller than `min` (the limiter checks the upper bounds).
-std::uint64_t count_of(const json::value& v, const std::string& field, std::uint64_t min) {
-  std::uint64_t n = 0;
-  if (const auto* i = v.if_int64()) {
-    if (*i < 0) bad(fmt::format("{} must be an integer >= {}", field, min));
-    n = static_cast<std::uint64_t>(*i);
-  } else if (const auto* u = v.if_uint64()) {
-    n = *u;
-  } else {
-    bad(fmt::format("{} must be an integer >= {}", field, min));
-  }
-  if (n < min) bad(fmt::format("{} must be an integer >= {}", field, min));
-  return n;
-}
-
-const std::string& string_of(const json::value& v, const std::string& field, std::string& storage) {
-  const auto* s = v.if_string();
-  if (!s) bad(field + " must be a string");
-  storage.assign(s->data(), s->size());
-  return storage;
-}
-
-rl::policy policy_of(const json::value& v, const std::string& where) {
-  const auto* o = v.if_object();
-  if (!o) bad(where + " must be an object");
-  static constexpr std::array<std::string_view, 7> known{"name",  "algorithm", "limit", "window",
-                                                         "burst", "cost",      "shadow"};
-  for (const auto& [k, value] : *o) {
-    if (std::find(known.begin(), known.end(), key_of(k)) == known.end()) {
-      bad(
-          fmt::format("unknown field {}.{} (expected name, algorithm, limit, window, burst, cost "
-                      "or shadow)",
-                      where, key_of(k)));
-    }
-  }
+rl::policy policy_of(const json::object& o, const std::string& where) {
+  only_fields(o, {"name", "algorithm", "limit", "window", "burst", "cost", "shadow"}, where);
   rl::policy p;
-  std::string text;
-  const auto* name = o->if_contains("name");
-  if (!name) bad(where + ".name is required");
-  p.name = string_of(*name, where + ".name", text);
-  if (const auto* a = o->if_contains("algorithm")) {
-    const auto algo = rl::parse_algorithm(string_of(*a, where + ".algorithm", text));
+  p.name = required_string(o, "name", where);
+  if (const auto a = detail::optional_string(o, "algorithm", where)) {
+    const auto algo = rl::parse_algorithm(*a);
     if (!algo) {
-      bad(where + ".algorithm must be one of sliding_log, sliding_window, gcra, fixed_window");
+      bad_request(where +
+                  "algorithm must be one of sliding_log, sliding_window, gcra, fixed_window");
     }
     p.algo = *algo;
   }
-  const auto* limit = o->if_contains("limit");
-  if (!limit) bad(where + ".limit is required");
-  p.limit = count_of(*limit, where + ".limit", 1);
-  const auto* window = o->if_contains("window");
-  if (!window) bad(where + ".window is required");
+  p.limit = static_cast<std::uint64_t>(detail::required_int(o, "limit", 1, max_units, where));
+  const auto window = required_string(o, "window", where);
   std::string failure;
   try {
-    p.window = rl::parse_duration(string_of(*window, where + ".window", text));
+    p.window = rl::parse_duration(window);
   } catch (const error& e) {
     failure = e.what();
   }
-  if (!failure.empty()) bad(where + ".window: " + failure);
-  if (const auto* b = o->if_contains("burst")) p.burst = count_of(*b, where + ".burst", 0);
-  if (const auto* c = o->if_contains("cost")) p.cost = count_of(*c, where + ".cost", 1);
-  if (const auto* s = o->if_contains("shadow")) {
-    if (!s->is_bool()) bad(where + ".shadow must be true or false");
-    p.shadow = s->as_bool();
-  }
+  if (!failure.empty()) bad_request(where + "window: " + failure);
+  p.burst = static_cast<std::uint64_t>(optional_int(o, "burst", 0, max_units, where).value_or(0));
+  p.cost = static_cast<std::uint64_t>(optional_int(o, "cost", 1, max_units, where).value_or(1));
+  p.shadow = detail::optional_bool(o, "shadow", where).value_or(false);
   try {
     rl::validate(p);
   } catch (const error& e) {
     failure = e.what();
   }
-  if (!failure.empty()) bad(where + ": " + failure);
+  if (!failure.empty()) bad_request(where.substr(0, where.size() - 1) + ": " + failure);
   return p;
 }
 
 /// An identity: 1-512 bytes, no control characters, no braces (they would cut the key's hash
 /// tag short).
 std::string identity_of(const json::object& body) {
-  const auto* v = body.if_contains("identity");
-  if (!v) bad("identity is required");
-  std::string id;
-  string_of(*v, "identity", id);
-  if (id.empty() || id.size() > 512) bad("identity must be 1 to 512 bytes");
+  auto id = required_string(body, "identity", {}, 1, 512);
   for (const char c : id) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f || c == '{' || c == '}') {
-      bad("identity must not hold control characters, '{' or '}'");
+      bad_request("identity must not hold control characters, '{' or '}'");
     }
   }
   return id;
@@ -137,7 +88,7 @@ class name_budget {
     std::size_t fresh = 0;
     for (const auto& p : policies) fresh += names_.contains(p.name) ? 0 : 1;
     if (names_.size() + fresh > max_api_policy_names) {
-      bad(
+      bad_request(
           fmt::format("policies: at most {} distinct policy names may be given over the API; "
                       "reuse names or configure a tier",
                       max_api_policy_names));
@@ -161,45 +112,32 @@ struct api_state {
 std::vector<rl::policy> policies_of(api_state& st, const json::object& body) {
   const auto* given = body.if_contains("policies");
   const auto* tier = body.if_contains("tier");
-  if (given && tier) bad("give either policies or tier, not both");
+  if (given && tier) bad_request("give either policies or tier, not both");
   if (tier) {
-    std::string name;
-    string_of(*tier, "tier", name);
+    const auto name = required_string(body, "tier");
     const auto* t = st.tiers.find(name);
     if (!t) {
       std::string known;
       for (const auto& [n, unused] : st.tiers.all()) known += (known.empty() ? "" : ", ") + n;
-      bad(fmt::format("tier {} is not configured (configured: {})", json_string(name), known));
+      bad_request(
+          fmt::format("tier {} is not configured (configured: {})", json_string(name), known));
     }
     return t->policies;
   }
-  if (!given) bad("policies or tier is required");
-  const auto* arr = given->if_array();
-  if (!arr || arr->empty() || arr->size() > max_policies_per_request) {
-    bad(fmt::format("policies must be an array of 1 to {} policies", max_policies_per_request));
-  }
+  if (!given) bad_request("policies or tier is required");
+  const auto list = detail::required_objects(body, "policies", 1, max_policies_per_request);
   std::vector<rl::policy> out;
-  for (std::size_t i = 0; i < arr->size(); ++i) {
-    auto p = policy_of((*arr)[i], fmt::format("policies[{}]", i));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto p = policy_of(*list[i], fmt::format("policies[{}].", i));
     for (const auto& other : out) {
       if (other.name == p.name) {
-        bad(fmt::format("policies[{}].name {} is used twice", i, json_string(p.name)));
+        bad_request(fmt::format("policies[{}].name {} is used twice", i, json_string(p.name)));
       }
     }
     out.push_back(std::move(p));
   }
   st.names.admit(out);
   return out;
-}
-
-void check_fields(const json::object& body, std::initializer_list<std::string_view> known) {
-  for (const auto& [k, v] : body) {
-    if (std::find(known.begin(), known.end(), key_of(k)) == known.end()) {
-      std::string list;
-      for (const auto n : known) list += (list.empty() ? "" : ", ") + std::string(n);
-      bad(fmt::format("unknown field {} (expected {})", key_of(k), list));
-    }
-  }
 }
 
 std::string decision_json(const rl::decision& d) {
@@ -231,15 +169,15 @@ void add_ratelimit_api(router& r, std::shared_ptr<rate_limit::limiter> limiter,
   r.add(bhttp::verb::post, "/v1/ratelimit/check",
         keys.guard([st](const request& req, request_context&) -> asio::awaitable<response> {
           const auto body = json_object_body(req);
-          check_fields(body, {"identity", "policies", "tier", "cost"});
+          only_fields(body, {"identity", "policies", "tier", "cost"});
           const auto identity = identity_of(body);
           const auto policies = policies_of(*st, body);
-          std::uint64_t cost = 0;
-          if (const auto* c = body.if_contains("cost")) cost = count_of(*c, "cost", 1);
+          const auto cost =
+              static_cast<std::uint64_t>(optional_int(body, "cost", 1, max_units).value_or(0));
           for (const auto& p : policies) {
             if (cost > capacity(p)) {
-              bad(fmt::format("cost {} exceeds the capacity {} of policy {}", cost, capacity(p),
-                              json_string(p.name)));
+              bad_request(fmt::format("cost {} exceeds the capacity {} of policy {}", cost,
+                                      capacity(p), json_string(p.name)));
             }
           }
           const auto d = co_await st->limiter->async_check(identity, policies, cost);
@@ -253,7 +191,7 @@ void add_ratelimit_api(router& r, std::shared_ptr<rate_limit::limiter> limiter,
   r.add(bhttp::verb::post, "/v1/ratelimit/reset",
         keys.guard([st](const request& req, request_context&) -> asio::awaitable<response> {
           const auto body = json_object_body(req);
-          check_fields(body, {"identity", "policies", "tier"});
+          only_fields(body, {"identity", "policies", "tier"});
           const auto identity = identity_of(body);
           const auto policies = policies_of(*st, body);
           co_await st->limiter->async_reset(identity, policies);

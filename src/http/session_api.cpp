@@ -9,11 +9,13 @@
 #include <fmt/core.h>
 
 #include "http/auth_json.hpp"
+#include "http/request_fields.hpp"
 
 namespace redkit::http {
 namespace {
 
 namespace json = boost::json;
+using detail::bad_request;
 using detail::only_fields;
 using detail::optional_string;
 using detail::required_string;
@@ -23,35 +25,14 @@ using store_ptr = std::shared_ptr<session::store>;
 constexpr std::size_t max_user_id_bytes = 512;
 constexpr std::size_t max_device_bytes = 256;
 
-[[noreturn]] void bad(const std::string& detail) {
-  throw problem_error(bhttp::status::bad_request, detail);
-}
-
 session::user read_user(const json::object& body) {
-  const auto* v = body.if_contains("user");
-  if (!v) bad("user is required");
-  const auto* o = v->if_object();
-  if (!o) bad("user must be an object");
-  only_fields(*o, {"id", "email", "roles", "premium"}, "user.");
+  const auto& o = detail::required_object(body, "user");
+  only_fields(o, {"id", "email", "roles", "premium"}, "user.");
   session::user u;
-  u.id = required_string(*o, "id", "user.");
-  if (u.id.empty() || u.id.size() > max_user_id_bytes) {
-    bad(fmt::format("user.id must be 1 to {} bytes", max_user_id_bytes));
-  }
-  u.email = optional_string(*o, "email", "user.").value_or("");
-  if (const auto* roles = o->if_contains("roles")) {
-    const auto* arr = roles->if_array();
-    if (!arr) bad("user.roles must be an array of strings");
-    for (const auto& r : *arr) {
-      const auto* s = r.if_string();
-      if (!s) bad("user.roles must be an array of strings");
-      u.roles.emplace_back(s->data(), s->size());
-    }
-  }
-  if (const auto* premium = o->if_contains("premium")) {
-    if (!premium->is_bool()) bad("user.premium must be a boolean");
-    u.premium = premium->get_bool();
-  }
+  u.id = required_string(o, "id", "user.", 1, max_user_id_bytes);
+  u.email = optional_string(o, "email", "user.").value_or("");
+  if (auto roles = detail::optional_strings(o, "roles", "user.")) u.roles = std::move(*roles);
+  u.premium = detail::optional_bool(o, "premium", "user.").value_or(u.premium);
   return u;
 }
 
@@ -66,10 +47,7 @@ asio::awaitable<response> create(store_ptr sessions, const request& req, request
   const auto body = json_object_body(req);
   only_fields(body, {"user", "device", "user_agent", "accept_language", "ip"});
   const auto user = read_user(body);
-  const auto device = optional_string(body, "device").value_or("");
-  if (device.size() > max_device_bytes) {
-    bad(fmt::format("device must be at most {} bytes", max_device_bytes));
-  }
+  const auto device = optional_string(body, "device", {}, 0, max_device_bytes).value_or("");
   const auto info = read_info(body);
   const auto issued = co_await sessions->async_login(user, device, info);
   auto out = detail::issued_json(issued);
@@ -116,7 +94,7 @@ user_path parse_user_path(std::string_view rest) {
   user_path p{percent_decode(rest.substr(0, slash)), std::nullopt};
   if (one) p.session_id = percent_decode(tail.substr(9));
   if (p.user_id.empty() || p.user_id.size() > max_user_id_bytes) {
-    bad(fmt::format("the user id must be 1 to {} bytes", max_user_id_bytes));
+    bad_request(fmt::format("the user id must be 1 to {} bytes", max_user_id_bytes));
   }
   return p;
 }
