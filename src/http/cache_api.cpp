@@ -140,10 +140,12 @@ cache_path parse_cache_path(std::string_view rest) {
   return p;
 }
 
-/// The milliseconds field `field` (at least `min`), if present.
+/// The milliseconds field `field` (at least `min`, at most 366 days: deadlines are computed
+/// from it), if present.
 std::optional<std::chrono::milliseconds> optional_ms(const boost::json::object& o,
                                                      std::string_view field, std::int64_t min) {
-  const auto n = detail::optional_int(o, field, min, std::numeric_limits<std::int64_t>::max());
+  constexpr std::int64_t max_ms = 366LL * 24 * 3600 * 1000;
+  const auto n = detail::optional_int(o, field, min, max_ms);
   if (!n) return std::nullopt;
   return std::chrono::milliseconds(*n);
 }

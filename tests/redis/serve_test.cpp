@@ -226,6 +226,11 @@ TEST_P(Serve, CacheApiSetsGetsAndInvalidates) {
     r = c.request("PUT", "/v1/cache/users/keys/x", json, body);
     expect_problem(r, 400);
   }
+  // A TTL past the bound (its deadline would overflow) is bad input, not a failure.
+  r = c.request("PUT", "/v1/cache/users/keys/x", json,
+                R"({"value":"v","ttl_ms":9223372036854775807})");
+  expect_problem(r, 400);
+  EXPECT_NE(body_json(r).at("detail").as_string().find("ttl_ms"), std::string::npos);
   EXPECT_NE(
       body_json(c.request("PUT", "/v1/cache/users/keys/x", json, R"({"value":"v","ttl_ms":-5})"))
           .at("detail")
@@ -476,10 +481,11 @@ TEST_P(Serve, RandomRequestsToEveryRouteNeverFailTheServer) {
   const auto doc = body_json(c->request("GET", "/openapi.json"));
   std::vector<std::string> fields{"extra", std::string(300, 'a')};
   schema_fields(doc, fields);
-  const auto atoms = boost::json::parse(
-                         R"([null, true, 0, -1, 7, 1.5, 1e308, "", "x", "1m", "-5s", "gcra", "best",
+  const auto atoms =
+      boost::json::parse(
+          R"([null, true, 0, -1, 7, 9223372036854775807, 18446744073709551615, 1.5, 1e308, "", "x", "1m", "-5s", "gcra", "best",
                              "2026-13-40", "daily", [], ["a"]])")
-                         .as_array();
+          .as_array();
   std::mt19937 rng(GetParam() ? 7 : 3);
   const auto pick = [&](std::size_t n) {
     return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
