@@ -13,11 +13,12 @@
 #include <fmt/core.h>
 #include <toml++/toml.h>
 
+#include "config/toml_config.hpp"
+
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -68,11 +69,10 @@ class config_reader {
  public:
   explicit config_reader(std::string source) : source_(std::move(source)) {}
 
+  static constexpr std::string_view kind = "leaderboard config";
+
   [[noreturn]] void fail_at(const toml::source_region& where, const std::string& what) const {
-    std::string message = "leaderboard config";
-    if (!source_.empty()) message += ' ' + source_ + ',';
-    message += fmt::format(" line {}, column {}: {}", where.begin.line, where.begin.column, what);
-    invalid(message);
+    config::fail_at(kind, source_, where, what);
   }
 
   leaderboard_configs read(const toml::table& doc) const {
@@ -604,21 +604,11 @@ asio::awaitable<response> handle(std::shared_ptr<board_registry> boards, const r
 }  // namespace
 
 leaderboard_configs load_leaderboards_toml(std::string_view text, const std::string& source) {
-  const config_reader reader{source};
-  toml::table doc;
-  try {
-    doc = source.empty() ? toml::parse(text) : toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    reader.fail_at(e.source(), std::string(e.description()));
-  }
-  return reader.read(doc);
+  return config_reader{source}.read(config::parse(text, config_reader::kind, source));
 }
 
 leaderboard_configs load_leaderboards_toml_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) invalid("leaderboard config " + file.string() + ": cannot be read");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return load_leaderboards_toml(text, file.string());
+  return load_leaderboards_toml(config::read_file(file, config_reader::kind), file.string());
 }
 
 std::function<std::string()> add_leaderboard_api(router& r, std::shared_ptr<store> s,

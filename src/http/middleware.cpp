@@ -8,10 +8,11 @@
 #include <fmt/core.h>
 #include <toml++/toml.h>
 
+#include "config/toml_config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <fstream>
 #include <iterator>
 #include <string>
 
@@ -172,11 +173,10 @@ class routes_reader {
  public:
   explicit routes_reader(std::string source) : source_(std::move(source)) {}
 
+  static constexpr std::string_view kind = "route config";
+
   [[noreturn]] void fail_at(const toml::source_region& where, const std::string& what) const {
-    std::string message = "route config";
-    if (!source_.empty()) message += ' ' + source_ + ',';
-    message += fmt::format(" line {}, column {}: {}", where.begin.line, where.begin.column, what);
-    invalid(message);
+    config::fail_at(kind, source_, where, what);
   }
 
   std::vector<route_policies> read(const toml::table& doc) const {
@@ -266,7 +266,13 @@ class routes_reader {
       const auto* fields = element.as_table();
       if (!fields) fail_at(element.source(), at + " must be a table");
       const auto name = i == 0 ? base : fmt::format("{}-{}", base, i + 1);
-      auto p = read_policy(*fields, name, at);
+      if (!fields->get("name") && name.size() > 64) {
+        fail_at(fields->source(),
+                at + ": its default name '" + name + "' is over 64 characters: give it a name");
+      }
+      auto p = config::read_policy(
+          *fields, name, at + ": ",
+          [this](const auto& where, const auto& what) { fail_at(where, what); });
       for (const auto& other : out) {
         if (other.name == p.name) {
           fail_at(fields->source(), at + ": policy name '" + p.name + "' is used twice");
@@ -277,96 +283,17 @@ class routes_reader {
     return out;
   }
 
-  rate_limit::policy read_policy(const toml::table& fields, const std::string& default_name,
-                                 const std::string& at) const {
-    static constexpr std::array<std::string_view, 7> known{"name",  "algorithm", "limit", "window",
-                                                           "burst", "cost",      "shadow"};
-    for (const auto& [k, v] : fields) {
-      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
-        fail_at(k.source(), at + ": unknown key '" + std::string(k.str()) +
-                                "' (expected name, algorithm, limit, window, burst, cost or "
-                                "shadow)");
-      }
-    }
-    rate_limit::policy p;
-    p.name = default_name;
-    if (const auto* n = fields.get("name")) p.name = string_of(*n, at + ".name");
-    if (const auto* n = fields.get("algorithm")) {
-      const auto algo = rate_limit::parse_algorithm(string_of(*n, at + ".algorithm"));
-      if (!algo) {
-        fail_at(n->source(), at + ".algorithm must be one of sliding_log, sliding_window, gcra, "
-                                  "fixed_window");
-      }
-      p.algo = *algo;
-    }
-    const auto* limit = fields.get("limit");
-    if (!limit) fail_at(fields.source(), at + ": missing 'limit'");
-    p.limit = count_of(*limit, at + ".limit", 1);
-    const auto* window = fields.get("window");
-    if (!window) fail_at(fields.source(), at + ": missing 'window'");
-    std::string failure;
-    try {
-      p.window = rate_limit::parse_duration(string_of(*window, at + ".window"));
-    } catch (const error& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) fail_at(window->source(), at + ".window: " + failure);
-    if (const auto* n = fields.get("burst")) p.burst = count_of(*n, at + ".burst", 0);
-    if (const auto* n = fields.get("cost")) p.cost = count_of(*n, at + ".cost", 1);
-    if (const auto* n = fields.get("shadow")) {
-      const auto* b = n->as_boolean();
-      if (!b) fail_at(n->source(), at + ".shadow must be true or false");
-      p.shadow = b->get();
-    }
-    try {
-      rate_limit::validate(p);
-    } catch (const error& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      if (!fields.get("name") && p.name.size() > 64) {
-        failure = "its default name '" + p.name + "' is over 64 characters: give it a name";
-      }
-      fail_at(fields.source(), at + ": " + failure);
-    }
-    return p;
-  }
-
-  std::string string_of(const toml::node& n, const std::string& what) const {
-    const auto* s = n.as_string();
-    if (!s) fail_at(n.source(), what + " must be a string");
-    return s->get();
-  }
-
-  std::uint64_t count_of(const toml::node& n, const std::string& what, std::int64_t min) const {
-    const auto* i = n.as_integer();
-    if (!i || i->get() < min) {
-      fail_at(n.source(), fmt::format("{} must be an integer >= {}", what, min));
-    }
-    return static_cast<std::uint64_t>(i->get());
-  }
-
   std::string source_;
 };
 
 }  // namespace
 
 std::vector<route_policies> load_routes_toml(std::string_view text, const std::string& source) {
-  const routes_reader reader{source};
-  toml::table doc;
-  try {
-    doc = source.empty() ? toml::parse(text) : toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    reader.fail_at(e.source(), std::string(e.description()));
-  }
-  return reader.read(doc);
+  return routes_reader{source}.read(config::parse(text, routes_reader::kind, source));
 }
 
 std::vector<route_policies> load_routes_toml_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) invalid("route config " + file.string() + ": cannot be read");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return load_routes_toml(text, file.string());
+  return load_routes_toml(config::read_file(file, routes_reader::kind), file.string());
 }
 
 }  // namespace redkit::http

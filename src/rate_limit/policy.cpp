@@ -7,12 +7,13 @@
 
 #include <toml++/toml.h>
 
+#include "config/toml_config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -166,14 +167,12 @@ std::optional<std::string> tier_problem(const tier& t) {
 // Reads tiers from a parsed document, with every complaint placed at its line.
 class toml_reader {
  public:
+  static constexpr std::string_view kind = "rate limit config";
+
   explicit toml_reader(std::string source) : source_(std::move(source)) {}
 
   [[noreturn]] void fail_at(const toml::source_region& where, const std::string& what) const {
-    std::string message = "rate limit config";
-    if (!source_.empty()) message += ' ' + source_ + ',';
-    message += " line " + std::to_string(where.begin.line) + ", column " +
-               std::to_string(where.begin.column) + ": " + what;
-    fail(message);
+    config::fail_at(kind, source_, where, what);
   }
 
   std::vector<tier> read(const toml::table& doc) const {
@@ -213,7 +212,8 @@ class toml_reader {
       const auto where = label + ", policy " + std::to_string(i + 1) + ": ";
       const auto* fields = element.as_table();
       if (fields == nullptr) fail_at(element.source(), where + "must be a table");
-      auto p = read_policy(t.name, *fields, where);
+      auto p = config::read_policy(*fields, t.name, where,
+                                   [this](const auto& at, const auto& what) { fail_at(at, what); });
       for (const auto& other : t.policies) {
         if (other.name == p.name) {
           const auto* name_node = fields->get("name");
@@ -226,82 +226,12 @@ class toml_reader {
     return t;
   }
 
-  policy read_policy(const std::string& tier_name, const toml::table& fields,
-                     const std::string& where) const {
-    static constexpr std::array<std::string_view, 7> known{"name",  "algorithm", "limit", "window",
-                                                           "burst", "cost",      "shadow"};
-    for (const auto& [k, v] : fields) {
-      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
-        fail_at(v.source(),
-                where + "unknown key " + in_quotes(k.str()) +
-                    " (expected name, algorithm, limit, window, burst, cost or shadow)");
-      }
-    }
-    policy p;
-    p.name = tier_name;
-    if (const auto* n = fields.get("name")) p.name = read_string(*n, "name", where);
-    if (const auto* n = fields.get("algorithm")) {
-      const auto text = read_string(*n, "algorithm", where);
-      const auto algo = parse_algorithm(text);
-      if (!algo) {
-        fail_at(n->source(), where + "unknown algorithm " + in_quotes(text) +
-                                 " (expected sliding_log, sliding_window, gcra or fixed_window)");
-      }
-      p.algo = *algo;
-    }
-    const auto* limit = fields.get("limit");
-    if (limit == nullptr) fail_at(fields.source(), where + "missing 'limit'");
-    p.limit = read_count(*limit, "limit", 1, where);
-    const auto* window = fields.get("window");
-    if (window == nullptr) fail_at(fields.source(), where + "missing 'window'");
-    if (auto bad = parse_duration_into("window", read_string(*window, "window", where), p.window)) {
-      fail_at(window->source(), where + *bad);
-    }
-    if (const auto* n = fields.get("burst")) p.burst = read_count(*n, "burst", 0, where);
-    if (const auto* n = fields.get("cost")) p.cost = read_count(*n, "cost", 1, where);
-    if (const auto* n = fields.get("shadow")) {
-      const auto* b = n->as_boolean();
-      if (b == nullptr) fail_at(n->source(), where + "shadow must be true or false");
-      p.shadow = b->get();
-    }
-    if (auto bad = check(p)) {
-      const auto* n = fields.get(bad->field);
-      fail_at(n != nullptr ? n->source() : fields.source(), where + bad->text);
-    }
-    return p;
-  }
-
-  std::string read_string(const toml::node& n, std::string_view field,
-                          const std::string& where) const {
-    const auto* s = n.as_string();
-    if (s == nullptr) fail_at(n.source(), where + std::string(field) + " must be a string");
-    return s->get();
-  }
-
-  std::uint64_t read_count(const toml::node& n, std::string_view field, std::int64_t min,
-                           const std::string& where) const {
-    const auto* i = n.as_integer();
-    if (i == nullptr) fail_at(n.source(), where + std::string(field) + " must be an integer");
-    if (i->get() < min) {
-      fail_at(n.source(), where + std::string(field) +
-                              (min == 0 ? " must not be negative" : " must be at least 1"));
-    }
-    return static_cast<std::uint64_t>(i->get());
-  }
-
   std::string source_;
 };
 
 // The tiers `text` defines; `source` names the file in messages (empty for text).
 std::vector<tier> read_toml(std::string_view text, const std::string& source) {
-  const toml_reader reader{source};
-  toml::table doc;
-  try {
-    doc = source.empty() ? toml::parse(text) : toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    reader.fail_at(e.source(), std::string(e.description()));
-  }
-  return reader.read(doc);
+  return toml_reader{source}.read(config::parse(text, toml_reader::kind, source));
 }
 
 }  // namespace
@@ -422,19 +352,7 @@ void tier_set::load_toml(std::string_view text) {
 }
 
 void tier_set::load_toml_file(const std::filesystem::path& file) {
-  const auto source = file.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    fail("rate limit config " + source + ": is a directory");
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    const bool exists = std::filesystem::exists(file, ec);
-    fail("rate limit config " + source + (exists ? ": cannot be read" : ": does not exist"));
-  }
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) fail("rate limit config " + source + ": cannot be read");
-  for (auto& t : read_toml(text, source)) {
+  for (auto& t : read_toml(config::read_file(file, toml_reader::kind), file.string())) {
     auto name = t.name;
     tiers_.insert_or_assign(std::move(name), std::move(t));
   }
@@ -476,3 +394,71 @@ const tier& tier_set::at(std::string_view name) const {
 }
 
 }  // namespace redkit::rate_limit
+
+namespace redkit::config {
+
+rate_limit::policy read_policy(const toml::table& fields, const std::string& default_name,
+                               const std::string& where, const complaint& report) {
+  using namespace rate_limit;
+  // `report` throws; the throw after it keeps this function safe if one does not.
+  const auto fail_at = [&](const toml::source_region& at, const std::string& what) {
+    report(at, what);
+    fail(what);
+  };
+  const auto read_string = [&](const toml::node& n, std::string_view field) {
+    const auto* s = n.as_string();
+    if (s == nullptr) fail_at(n.source(), where + std::string(field) + " must be a string");
+    return s->get();
+  };
+  const auto read_count = [&](const toml::node& n, std::string_view field, std::int64_t min) {
+    const auto* i = n.as_integer();
+    if (i == nullptr) fail_at(n.source(), where + std::string(field) + " must be an integer");
+    if (i->get() < min) {
+      fail_at(n.source(), where + std::string(field) +
+                              (min == 0 ? " must not be negative" : " must be at least 1"));
+    }
+    return static_cast<std::uint64_t>(i->get());
+  };
+  static constexpr std::array<std::string_view, 7> known{"name",  "algorithm", "limit", "window",
+                                                         "burst", "cost",      "shadow"};
+  for (const auto& [k, v] : fields) {
+    if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
+      fail_at(v.source(), where + "unknown key " + in_quotes(k.str()) +
+                              " (expected name, algorithm, limit, window, burst, cost or shadow)");
+    }
+  }
+  policy p;
+  p.name = default_name;
+  if (const auto* n = fields.get("name")) p.name = read_string(*n, "name");
+  if (const auto* n = fields.get("algorithm")) {
+    const auto text = read_string(*n, "algorithm");
+    const auto algo = parse_algorithm(text);
+    if (!algo) {
+      fail_at(n->source(), where + "unknown algorithm " + in_quotes(text) +
+                               " (expected sliding_log, sliding_window, gcra or fixed_window)");
+    }
+    p.algo = *algo;
+  }
+  const auto* limit = fields.get("limit");
+  if (limit == nullptr) fail_at(fields.source(), where + "missing 'limit'");
+  p.limit = read_count(*limit, "limit", 1);
+  const auto* window = fields.get("window");
+  if (window == nullptr) fail_at(fields.source(), where + "missing 'window'");
+  if (auto bad = parse_duration_into("window", read_string(*window, "window"), p.window)) {
+    fail_at(window->source(), where + *bad);
+  }
+  if (const auto* n = fields.get("burst")) p.burst = read_count(*n, "burst", 0);
+  if (const auto* n = fields.get("cost")) p.cost = read_count(*n, "cost", 1);
+  if (const auto* n = fields.get("shadow")) {
+    const auto* b = n->as_boolean();
+    if (b == nullptr) fail_at(n->source(), where + "shadow must be true or false");
+    p.shadow = b->get();
+  }
+  if (auto bad = check(p)) {
+    const auto* n = fields.get(bad->field);
+    fail_at(n != nullptr ? n->source() : fields.source(), where + bad->text);
+  }
+  return p;
+}
+
+}  // namespace redkit::config

@@ -439,12 +439,12 @@ TEST(ServeRouteConfig, ErrorsNameTheKeyAndTheLine) {
           "[[routes]]\nprefix = \"/a\"\npolicies = [ { limit = 1, window = \"1m\", x = 1 } ]\n"),
       "unknown key 'x'");
   has(routes_error("[[routes]]\nprefix = \"/a\"\npolicies = [ { limit = 0, window = \"1m\" } ]\n"),
-      ".limit");
+      "policies[0]: limit must be at least 1");
   has(routes_error("[[routes]]\nprefix = \"/a\"\npolicies = [ { limit = 1, window = \"1y\" } ]\n"),
-      ".window");
+      "policies[0]: window '1y'");
   has(routes_error("[[routes]]\nprefix = \"/a\"\npolicies = [ { limit = 1, window = \"1m\", "
                    "algorithm = \"leaky\" } ]\n"),
-      ".algorithm");
+      "policies[0]: unknown algorithm 'leaky'");
   has(routes_error("[[routes]]\nprefix = \"a\"\npolicies = []\n"), "prefix");
   has(routes_error("[[routes]]\npolicies = []\n"), "missing 'prefix'");
   has(routes_error("[[routes]]\nprefix = \"/a\"\n"), "needs policies or tiers");
