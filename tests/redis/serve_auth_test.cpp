@@ -23,8 +23,6 @@ namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 using response = bhttp::response<bhttp::string_body>;
 
-const std::string json_type = "Content-Type: application/json\r\n";
-
 std::string bearer(std::string_view token) {
   return "Authorization: Bearer " + std::string(token) + "\r\n";
 }
@@ -46,19 +44,12 @@ bool has_line(const std::string& metrics, const std::string& line) {
   return metrics.find(line + "\n") != std::string::npos;
 }
 
-class ServeAuth : public ::testing::TestWithParam<bool> {
+class ServeAuth : public serve_test {
  protected:
   /// `redkit serve` on this test's store with cheap password hashes and `extra` flags.
   std::unique_ptr<serve_process> start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--password-hash", "min"};
-    if (GetParam()) {
-      redis_ = std::make_unique<redis_server>();
-      args.insert(args.end(), {"--store", redis_->url()});
-    } else {
-      args.insert(args.end(), {"--store", "memory://"});
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<serve_process>(args);
+    extra.insert(extra.begin(), {"--password-hash", "min"});
+    return std::make_unique<serve_process>(store_args(std::move(extra)));
   }
 
   static response register_user(client& c, std::string_view email,
@@ -76,8 +67,6 @@ class ServeAuth : public ::testing::TestWithParam<bool> {
     EXPECT_EQ(r.result_int(), 200u) << r.body();
     return text(body_json(r).at("token"));
   }
-
-  std::unique_ptr<redis_server> redis_;
 };
 
 TEST_P(ServeAuth, RegisterLoginSessionsRevokeAndLogout) {
@@ -448,8 +437,7 @@ TEST_P(ServeAuth, ServiceApiNeedsAnApiKeyWhenKeysAreSet) {
   EXPECT_EQ(c.request("GET", "/api/me", bearer(token)).result_int(), 200u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServeAuth, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "redis" : "engine"; });
+INSTANTIATE_TEST_SUITE_P(Backends, ServeAuth, ::testing::Values(false, true), store_name);
 
 }  // namespace
 }  // namespace redkit::test

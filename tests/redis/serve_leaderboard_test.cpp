@@ -28,8 +28,6 @@ using namespace std::chrono_literals;
 namespace bhttp = boost::beast::http;
 using response = bhttp::response<bhttp::string_body>;
 
-const std::string json_type = "Content-Type: application/json\r\n";
-
 /// A 200 JSON answer's body.
 boost::json::object ok_json(const response& r) {
   EXPECT_EQ(r.result_int(), 200u) << r.body();
@@ -61,20 +59,7 @@ std::string today_utc() {
                      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
 }
 
-class ServeLeaderboard : public ::testing::TestWithParam<bool> {
- protected:
-  std::vector<std::string> store_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--store", url()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
-  std::string url() {
-    if (!GetParam()) return "memory://";
-    if (!redis_) redis_ = std::make_unique<redis_server>();
-    return redis_->url();
-  }
-  std::unique_ptr<redis_server> redis_;
-};
+class ServeLeaderboard : public serve_test {};
 
 TEST_P(ServeLeaderboard, UpdatesWithEachOp) {
   serve_process srv(store_args());
@@ -398,8 +383,7 @@ TEST_P(ServeLeaderboard, ApiKeysGuardTheLeaderboardApi) {
   EXPECT_EQ(r.result_int(), 200u) << r.body();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServeLeaderboard, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "redis" : "engine"; });
+INSTANTIATE_TEST_SUITE_P(Backends, ServeLeaderboard, ::testing::Values(false, true), store_name);
 
 TEST(ServeLeaderboardRedis, StoredNamesThatAreNotUtf8StillGiveValidJson) {
   redis_server redis;

@@ -29,22 +29,7 @@ namespace json = boost::json;
 using response = bhttp::response<bhttp::string_body>;
 using steady = std::chrono::steady_clock;
 
-const std::string json_type = "Content-Type: application/json\r\n";
-
-class ServeQueue : public ::testing::TestWithParam<bool> {
- protected:
-  std::vector<std::string> store_args() {
-    if (!GetParam()) return {"--store", "memory://"};
-    redis_ = std::make_unique<redis_server>();
-    return {"--store", redis_->url()};
-  }
-  std::unique_ptr<redis_server> redis_;
-};
-
-/// POST of a JSON body.
-response post(client& c, const std::string& path, const std::string& body) {
-  return c.request("POST", path, json_type, body);
-}
+class ServeQueue : public serve_test {};
 
 json::object object_of(const response& r) { return body_json(r).as_object(); }
 
@@ -433,8 +418,7 @@ TEST_P(ServeQueue, MetricsShowDepthsTotalsAndHttpWorkerCounters) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServeQueue, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "redis" : "engine"; });
+INSTANTIATE_TEST_SUITE_P(Backends, ServeQueue, ::testing::Values(false, true), store_name);
 
 TEST(ServeQueueRedis, JobsAreSharedWithTheLibraryAndAFailingStoreIsReported) {
   redis_server redis;

@@ -26,12 +26,6 @@ using namespace std::chrono_literals;
 namespace bhttp = boost::beast::http;
 using response = bhttp::response<bhttp::string_body>;
 
-const std::string json_type = "Content-Type: application/json\r\n";
-
-response post(client& c, std::string_view path, std::string_view body) {
-  return c.request("POST", path, json_type, body);
-}
-
 /// The decision of a check, asserting it is a 200 JSON answer.
 boost::json::object check(client& c, std::string_view body) {
   const auto r = post(c, "/v1/ratelimit/check", body);
@@ -47,20 +41,7 @@ std::string temp_file(std::string_view name, std::string_view text) {
   return path;
 }
 
-class ServeRateLimit : public ::testing::TestWithParam<bool> {
- protected:
-  std::vector<std::string> store_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--store", url()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
-  std::string url() {
-    if (!GetParam()) return "memory://";
-    if (!redis_) redis_ = std::make_unique<redis_server>();
-    return redis_->url();
-  }
-  std::unique_ptr<redis_server> redis_;
-};
+class ServeRateLimit : public serve_test {};
 
 TEST_P(ServeRateLimit, CheckWithPoliciesAndWithATier) {
   serve_process srv(store_args({"--tier", "anonymous=2/1m"}));
@@ -380,8 +361,7 @@ tiers.authenticated = []
   std::remove(path.c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServeRateLimit, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "redis" : "engine"; });
+INSTANTIATE_TEST_SUITE_P(Backends, ServeRateLimit, ::testing::Values(false, true), store_name);
 
 /// The message of the redkit::error that load_routes_toml(text) throws ("" if none).
 std::string routes_error(std::string_view text) {

@@ -33,15 +33,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using response = bhttp::response<bhttp::string_body>;
 
-class Serve : public ::testing::TestWithParam<bool> {
- protected:
-  std::vector<std::string> store_args() {
-    if (!GetParam()) return {"--store", "memory://"};
-    redis_ = std::make_unique<redis_server>();
-    return {"--store", redis_->url()};
-  }
-  std::unique_ptr<redis_server> redis_;
-};
+class Serve : public serve_test {};
 
 TEST_P(Serve, OperationsEndpointsAndErrorBodies) {
   serve_process srv(store_args());
@@ -547,8 +539,7 @@ TEST_P(Serve, RandomRequestsToEveryRouteNeverFailTheServer) {
   EXPECT_EQ(c->request("GET", "/healthz").result_int(), 200u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "redis" : "engine"; });
+INSTANTIATE_TEST_SUITE_P(Backends, Serve, ::testing::Values(false, true), store_name);
 
 TEST(ServeRedis, ReadyzSaysWhenTheStoreIsDown) {
   redis_server redis;

@@ -2,6 +2,8 @@
 // blocking HTTP client with a receive timeout. Only for tests built with REDKIT_TEST_CLI.
 #pragma once
 
+#include "support/redis_server.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,8 +22,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -156,11 +160,47 @@ inline void expect_problem(const response& r, unsigned status) {
   EXPECT_FALSE(j.at("title").as_string().empty());
 }
 
+/// The header line of a JSON body.
+inline const std::string json_type = "Content-Type: application/json\r\n";
+
+/// A POST of the JSON `body`.
+inline response post(client& c, std::string_view path, std::string_view body) {
+  return c.request("POST", path, json_type, body);
+}
+
+/// A `redkit serve` test on each store: the parameter is false for the engine, true for a
+/// redis-server the test starts (on first use).
+class serve_test : public ::testing::TestWithParam<bool> {
+ protected:
+  /// This test's store URL.
+  std::string url() {
+    if (!GetParam()) return "memory://";
+    if (!redis_) redis_ = std::make_unique<redis_server>();
+    return redis_->url();
+  }
+  /// `--store URL`, then `extra`.
+  std::vector<std::string> store_args(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--store", url()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  std::unique_ptr<redis_server> redis_;
+};
+
+/// The name of a serve_test instantiation's parameter.
+inline std::string store_name(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "redis" : "engine";
+}
+
 }  // namespace serve_support
 
 using serve_support::body_json;
 using serve_support::client;
 using serve_support::expect_problem;
+using serve_support::json_type;
+using serve_support::post;
 using serve_support::serve_process;
+using serve_support::serve_test;
+using serve_support::store_name;
 
 }  // namespace redkit::test
