@@ -66,18 +66,6 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
                                           request_options{opts_.queue.timeout});
   }
 
-  /// cycle.lua's first arguments: lease up to `n` for `lease` under `token`, then settlements.
-  std::vector<std::string> cycle_args(unsigned n, std::chrono::milliseconds lease,
-                                      std::string token, std::size_t settlements) const {
-    return {number(n),
-            number(lease.count()),
-            std::move(token),
-            number(static_cast<std::int64_t>(opts_.queue.dead_cap)),
-            number(static_cast<std::int64_t>(opts_.queue.keep_completed)),
-            number(opts_.queue.keep_completed_for.count()),
-            number(static_cast<std::int64_t>(settlements))};
-  }
-
   static void check_lease(std::string_view id, std::string_view token) {
     if (id.empty() || id.size() > 200) throw invalid("job id must be 1 to 200 bytes");
     if (token.empty() || token.size() > 200) throw invalid("lease token must be 1 to 200 bytes");
@@ -99,24 +87,17 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
     for (;;) {
       const auto seen = wakes_.load();
       const auto token = random_id();
-      auto args = cycle_args(count, lease, token, 0);
+      auto args = cycle_args(opts_.queue, count, lease, token, 0);
       args.emplace_back("1");  // the reply ends with the leases' end
       const auto r = co_await eval(cycle_, std::move(args));
       const auto& e = array_of(r);
       if (e.size() < 3 || (e.size() - 3) % 3 != 0) throw unexpected("unexpected reply from cycle");
       std::vector<leased_job> jobs;
       for (std::size_t i = 2; i + 1 < e.size(); i += 3) {
-        auto data = unpack_data(string_of(e[i + 1]));
         auto& j = jobs.emplace_back();  // (not a braced temporary: see async_enqueue)
-        j.id = string_of(e[i]);
-        j.type = std::move(data.type);
-        j.payload = std::move(data.payload);
-        j.attempt = static_cast<std::uint32_t>(integer_of(e[i + 2]));
-        j.max_attempts = data.max_attempts;
-        j.created = from_ms(data.created_ms);
+        static_cast<job&>(j) = leased_from_cycle(e, i, j.timeout);
         j.token = token;
         j.lease_end = from_ms(integer_of(e.back()));
-        j.timeout = std::chrono::milliseconds(data.timeout_ms);
       }
       const auto now = steady::now();
       if (!jobs.empty() || now >= until) co_return jobs;
@@ -167,7 +148,7 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
   /// One settlement through cycle.lua (leasing nothing); its flag: 1 settled, 2 dead, 0 lost.
   asio::awaitable<std::int64_t> settle(std::string id, std::string token, bool completed,
                                        std::chrono::milliseconds delay, std::string error) {
-    auto args = cycle_args(0, std::chrono::milliseconds(0), "-", 1);
+    auto args = cycle_args(opts_.queue, 0, std::chrono::milliseconds(0), "-", 1);
     args.push_back(std::move(id));
     args.push_back(std::move(token));
     args.emplace_back(completed ? "c" : "f");

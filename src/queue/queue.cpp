@@ -73,6 +73,32 @@ job_data unpack_data(std::string_view packed) {
   return d;
 }
 
+std::vector<std::string> cycle_args(const queue_options& o, unsigned n,
+                                    std::chrono::milliseconds lease, std::string token,
+                                    std::size_t settlements) {
+  return {number(n),
+          number(lease.count()),
+          std::move(token),
+          number(static_cast<std::int64_t>(o.dead_cap)),
+          number(static_cast<std::int64_t>(o.keep_completed)),
+          number(o.keep_completed_for.count()),
+          number(static_cast<std::int64_t>(settlements))};
+}
+
+job leased_from_cycle(const std::vector<resp::reply>& reply, std::size_t at,
+                      std::chrono::milliseconds& timeout) {
+  auto data = unpack_data(string_of(reply[at + 1]));
+  job j;  // (members set one by one: g++ 12 destroys a braced temporary twice in coroutines)
+  j.id = string_of(reply[at]);
+  j.type = std::move(data.type);
+  j.payload = std::move(data.payload);
+  j.attempt = static_cast<std::uint32_t>(integer_of(reply[at + 2]));
+  j.max_attempts = data.max_attempts;
+  j.created = from_ms(data.created_ms);
+  timeout = std::chrono::milliseconds(data.timeout_ms);
+  return j;
+}
+
 std::optional<job_state> parse_state(std::string_view s) {
   for (auto st : {job_state::pending, job_state::delayed, job_state::active, job_state::completed,
                   job_state::failed, job_state::dead}) {

@@ -3,6 +3,7 @@
 
 #include <redkit/job_queue.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,5 +40,15 @@ struct job_data {
 /// Unpacks `priority|max_attempts|timeout|created|type length|type payload`; throws
 /// errc::unexpected_reply for anything else.
 job_data unpack_data(std::string_view packed);
+
+/// cycle.lua's first arguments: lease up to `n` jobs for `lease` under `token`, with the
+/// queue's dead cap and completed-job retention; `settlements` settlements follow.
+std::vector<std::string> cycle_args(const queue_options& o, unsigned n,
+                                    std::chrono::milliseconds lease, std::string token,
+                                    std::size_t settlements);
+/// The leased job at `at` in cycle.lua's reply (id, packed data, attempts); `timeout` gets the
+/// job's own run limit (0: none).
+job leased_from_cycle(const std::vector<resp::reply>& reply, std::size_t at,
+                      std::chrono::milliseconds& timeout);
 
 }  // namespace redkit::queue::detail

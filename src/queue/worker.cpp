@@ -185,13 +185,7 @@ struct worker::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<std::pair<std::int64_t, std::size_t>> cycle(unsigned n,
                                                               std::vector<settlement>& batch) {
     const auto token = random_id();
-    std::vector<std::string> args{number(n),
-                                  number(opts_.lease.count()),
-                                  token,
-                                  number(static_cast<std::int64_t>(opts_.queue.dead_cap)),
-                                  number(static_cast<std::int64_t>(opts_.queue.keep_completed)),
-                                  number(opts_.queue.keep_completed_for.count()),
-                                  number(static_cast<std::int64_t>(batch.size()))};
+    auto args = cycle_args(opts_.queue, n, opts_.lease, token, batch.size());
     for (const auto& s : batch) {
       args.push_back(s.id);
       args.push_back(s.token);
@@ -217,15 +211,8 @@ struct worker::impl : std::enable_shared_from_this<impl> {
     }
     std::size_t leased = 0;
     for (std::size_t i = 2; i < e.size(); i += 3) {
-      auto data = unpack_data(string_of(e[i + 1]));
-      job j;  // (members set one by one: g++ 12 destroys a braced temporary twice here)
-      j.id = string_of(e[i]);
-      j.type = std::move(data.type);
-      j.payload = std::move(data.payload);
-      j.attempt = static_cast<std::uint32_t>(integer_of(e[i + 2]));
-      j.max_attempts = data.max_attempts;
-      j.created = from_ms(data.created_ms);
-      const auto own = std::chrono::milliseconds(data.timeout_ms);
+      std::chrono::milliseconds own{0};
+      auto j = leased_from_cycle(e, i, own);
       start_run(std::move(j), token, own.count() > 0 ? own : opts_.job_timeout);
       ++leased;
     }
