@@ -1,4 +1,5 @@
-// The HTTP/1.1 server: one coroutine per connection on its own strand. A connection waits for
+// The HTTP/1.1 server: one coroutine per connection, on the io_context of one I/O thread. A
+// handler runs in a coroutine of its own, answered 503 past its deadline. A connection waits for
 // a request's first byte for at most idle_timeout, then for the whole request for at most
 // request_timeout; limits answer 431 / 413 and close. stop() closes idle connections at once
 // and lets the others finish their request (answered with `Connection: close`).
@@ -11,10 +12,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
