@@ -30,6 +30,10 @@ std::string decimal(std::int64_t n);
 inline std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
+/// Milliseconds since the epoch of `t` (from_unix_ms's inverse; the HTTP API's times).
+inline std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 /// Binary data in base64url without padding.
 std::string base64url(const unsigned char* data, std::size_t n);

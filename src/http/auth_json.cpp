@@ -1,6 +1,8 @@
 // See auth_json.hpp.
 #include "http/auth_json.hpp"
 
+#include "script_reply.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
@@ -8,10 +10,7 @@
 namespace redkit::http::detail {
 
 namespace json = boost::json;
-
-std::int64_t unix_ms(session::clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
+using redkit::detail::unix_ms;
 
 json::object user_json(const session::user& u) {
   json::array roles;

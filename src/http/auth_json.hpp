@@ -13,8 +13,6 @@
 
 namespace redkit::http::detail {
 
-/// `t` in milliseconds since the Unix epoch.
-std::int64_t unix_ms(session::clock::time_point t);
 /// {id, email, roles, premium}.
 boost::json::object user_json(const session::user& u);
 /// {id, device, created, last_access, expires_at, user_agent, ip} and, when `with_user`,

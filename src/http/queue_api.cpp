@@ -13,6 +13,7 @@
 
 #include "http/json_text.hpp"
 #include "http/request_fields.hpp"
+#include "script_reply.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -41,10 +42,6 @@ constexpr std::int64_t max_wait_ms = 20000;  // below the server's 30 s handler 
 constexpr std::int64_t min_lease_ms = 100;
 constexpr std::int64_t max_lease_ms = 86'400'000;
 constexpr std::size_t max_error_bytes = 8192;
-
-std::int64_t epoch_ms(rq::clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 /// The body as an object, or an empty one when there is no body.
 json::object optional_body(const request& req) {
@@ -358,7 +355,7 @@ asio::awaitable<response> status(const request& req, std::shared_ptr<queue_entry
   } else {
     o["last_error"] = st->last_error;
   }
-  o["created"] = epoch_ms(st->created);
+  o["created"] = redkit::detail::unix_ms(st->created);
   co_return json_ok(req, o);
 }
 
@@ -390,8 +387,8 @@ asio::awaitable<response> dead_list(const request& req, std::shared_ptr<queue_en
     o["attempts"] = d.attempts;
     o["max_attempts"] = d.max_attempts;
     o["last_error"] = d.last_error;
-    o["created"] = epoch_ms(d.created);
-    o["died"] = epoch_ms(d.died);
+    o["created"] = redkit::detail::unix_ms(d.created);
+    o["died"] = redkit::detail::unix_ms(d.died);
     arr.push_back(std::move(o));
   }
   json::object res;
@@ -449,10 +446,10 @@ asio::awaitable<response> reserve(const request& req, std::shared_ptr<queue_regi
     o["payload"] = payload_json(j.payload);
     o["attempt"] = j.attempt;
     o["max_attempts"] = j.max_attempts;
-    o["created"] = epoch_ms(j.created);
+    o["created"] = redkit::detail::unix_ms(j.created);
     o["timeout_ms"] = j.timeout.count();
     o["token"] = j.token;
-    o["lease_expires_at"] = epoch_ms(j.lease_end);
+    o["lease_expires_at"] = redkit::detail::unix_ms(j.lease_end);
     arr.push_back(std::move(o));
   }
   json::object res;
@@ -477,7 +474,7 @@ asio::awaitable<response> lease_call(const request& req, std::shared_ptr<queue_r
                                           .value_or(reg->default_lease().count()));
       const auto end = co_await lc->async_heartbeat(id, std::move(token), lease);
       held = end.has_value();
-      if (end) o["lease_expires_at"] = epoch_ms(*end);
+      if (end) o["lease_expires_at"] = redkit::detail::unix_ms(*end);
       break;
     }
     case route_kind::ack: {
