@@ -3,7 +3,8 @@
 -- cost, or that request consumes nothing. Requests are decided in order, as if sent one by one.
 -- Atomicity: one script; the clock is the server's TIME, shared by every app server.
 -- KEYS           every request's policy keys, in order (one key per policy; the keys of one
---                request share its identity's hash tag)
+--                request share its identity's hash tag and must be distinct: an error reply,
+--                before any read or write, otherwise)
 -- ARGV[1]        an id unique to this batch (sliding_log members: id:request[.unit])
 -- ARGV[2..]      per request: its policy count N, then per policy: algorithm (1 sliding_log,
 --                2 sliding_window, 3 gcra, 4 fixed_window), limit (units), window (ms),
@@ -12,8 +13,33 @@
 --                (units), reset_after (ms until it next returns units), retry_after (ms, 0 if
 --                allowed)
 -- Keys of another type (an algorithm changed under a policy name) are reset, not an error.
--- Cost           per policy: sliding_log O(log n + m) (m entries expired), the others O(1).
+-- Each key is read once per batch and its TTL and counters written once at its end (the clock
+-- stands still in a script, so the requests of a batch see each other's effects exactly as if
+-- sent one by one); only sliding_log entries are added as requests are allowed. A request
+-- naming a key with another algorithm or window than the batch's earlier ones writes the key
+-- back first and reads it afresh.
+-- Cost           per key and batch: sliding_log O(log n + m) (m entries expired), the others
+--                O(1); per request, no redis.call but a sliding_log's ZADD (or, denied, ZRANGE).
 -- (scripts/rate_limit/check_native.cpp is this script in C++ for the engine: change both.)
+-- A request naming one key twice is refused before anything is read or written.
+do
+  local a, k, request = 2, 0, 0
+  while a <= #ARGV do
+    request = request + 1
+    local n = tonumber(ARGV[a])
+    for i = 2, n do
+      for j = 1, i - 1 do
+        if KEYS[k + i] == KEYS[k + j] then
+          return redis.error_reply('ERR request ' .. request .. ' names key ' .. KEYS[k + i] ..
+                                   ' twice (policy names must be distinct)')
+        end
+      end
+    end
+    a = a + 1 + 6 * n
+    k = k + n
+  end
+end
+
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
@@ -30,8 +56,77 @@ local function read(cmd, key, ...)
   return v
 end
 
--- What the commit phase writes per policy (reused across requests; kind 0: nothing).
-local kind, c1, c2, c3, c4 = {}, {}, {}, {}, {}
+-- The keys of this batch, each in one slot of `st` (one flat array, not a table per key):
+-- st[j + 1] the key, + 2 algorithm, + 3 window, + 4 dirty (written at the batch's end), + 5 ..
+-- + 8 per algorithm, below: what the store holds, as the batch's requests so far left it.
+-- j = 8 × (slot - 1); slot_of[key] = j.
+local st, slot_of, slots = {}, {}, 0
+
+-- Reads slot j's key for `algo` and `window`.
+local function load(j, key, algo, window)
+  st[j + 1], st[j + 2], st[j + 3], st[j + 4] = key, algo, window, false
+  if algo == 1 then
+    -- sliding_log: entries scored by time; an entry counts while now < score + window.
+    -- Expired entries are removed only when the oldest one has expired. + 5: the count, + 6:
+    -- the oldest score (entries are added at once: the sorted set is always current).
+    local oldest = read('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if oldest and oldest[2] and tonumber(oldest[2]) <= now - window then
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+      oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    end
+    st[j + 5], st[j + 6] = 0, false
+    if oldest and oldest[2] then
+      st[j + 5], st[j + 6] = redis.call('ZCARD', key), tonumber(oldest[2])
+    end
+  elseif algo == 2 then
+    -- sliding_window: + 5 the aligned window's start, + 6 its count (c), + 7 the previous
+    -- window's (p), + 8 the TTL to write.
+    local start = now - now % window
+    local v = read('HMGET', key, 'w', 'c', 'p') or {}
+    local w, c, p = tonumber(v[1]), tonumber(v[2]) or 0, tonumber(v[3]) or 0
+    if w ~= start then
+      if w == start - window then p = c else p = 0 end
+      c = 0
+    end
+    st[j + 5], st[j + 6], st[j + 7] = start, c, p
+  elseif algo == 3 then
+    -- gcra: + 5 the theoretical arrival time (us; false: none), + 6 the TTL to write.
+    st[j + 5] = tonumber(read('GET', key)) or false
+  else
+    -- fixed_window: a counter living `window` ms from its first unit (a value that is no
+    -- plain positive integer, which INCRBY could not add to, counts as none). + 5 the count,
+    -- + 6 the count stored, + 7 the ms left.
+    local v = read('GET', key)
+    local count = tonumber(v)
+    if not count or count < 1 or count % 1 ~= 0 or tostring(count) ~= v then count = 0 end
+    st[j + 5], st[j + 6], st[j + 7] = count, count, window
+    if count > 0 then
+      local ttl = redis.call('PTTL', key)
+      if ttl < 0 then ttl = window; redis.call('PEXPIRE', key, window) end
+      st[j + 7] = ttl
+    end
+  end
+end
+
+-- Writes what the batch's requests consumed of slot j's key.
+local function store(j)
+  if not st[j + 4] then return end
+  local key, algo = st[j + 1], st[j + 2]
+  if algo == 1 then
+    redis.call('PEXPIRE', key, st[j + 3])
+  elseif algo == 2 then
+    redis.call('HSET', key, 'w', st[j + 5], 'c', st[j + 6], 'p', st[j + 7])
+    redis.call('PEXPIRE', key, st[j + 8])
+  elseif algo == 3 then
+    redis.call('SET', key, st[j + 5], 'PX', st[j + 6])
+  elseif st[j + 6] == 0 then
+    redis.call('SET', key, st[j + 5], 'PX', st[j + 3])
+  else
+    redis.call('INCRBY', key, st[j + 5] - st[j + 6])
+  end
+end
+
+local used, spent = {}, {}  -- per policy of the request: its slot (false: spends nothing), units
 local reply = {}
 local k = 0  -- KEYS consumed
 local a = 2  -- ARGV position
@@ -52,26 +147,26 @@ while a <= last do
     local cost = tonumber(ARGV[a + 4])
     local shadow = ARGV[a + 5] == '1'
     a = a + 6
+    local j = slot_of[key]
+    if not j then
+      j = 8 * slots
+      slots = slots + 1
+      slot_of[key] = j
+      load(j, key, algo, window)
+    elseif st[j + 2] ~= algo or st[j + 3] ~= window then
+      store(j)  -- used with another algorithm or window: written back, read afresh
+      load(j, key, algo, window)
+    end
     local ok, remaining, reset, retry
+    spent[i] = cost
 
     if algo == 1 then
-      -- sliding_log: entries scored by time; an entry counts while now < score + window.
-      -- Expired entries are removed only when the oldest one has expired.
-      local oldest = read('ZRANGE', key, 0, 0, 'WITHSCORES')
-      if oldest and oldest[2] and tonumber(oldest[2]) <= now - window then
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-        oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-      end
-      local count = 0
+      local count = st[j + 5]
       reset = window
-      if oldest and oldest[2] then
-        count = redis.call('ZCARD', key)
-        reset = tonumber(oldest[2]) + window - now
-      end
+      if count > 0 then reset = st[j + 6] + window - now end
       ok = count + cost <= limit
       if ok then
         remaining = limit - count - cost
-        kind[i], c1[i], c2[i] = 1, window, cost
       else
         remaining = limit - count
         local e = count + cost - limit - 1  -- the entry whose expiry makes room for `cost`
@@ -81,22 +176,15 @@ while a <= last do
         end
       end
     elseif algo == 2 then
-      -- sliding_window: counts of this aligned window (c) and the previous one (p), weighted.
-      local start = now - now % window
-      local v = read('HMGET', key, 'w', 'c', 'p') or {}
-      local w, c, p = tonumber(v[1]), tonumber(v[2]) or 0, tonumber(v[3]) or 0
-      if w ~= start then
-        if w == start - window then p = c else p = 0 end
-        c = 0
-      end
-      local left = window - (now - start)  -- ms until this window ends
+      local c, p = st[j + 6], st[j + 7]
+      local left = window - (now - st[j + 5])  -- ms until this window ends
       local estimate = p * left / window + c
       ok = estimate + cost <= limit
       reset = left
       if p > 0 then reset = min(left, ceil(window / p)) end
       if ok then
         remaining = floor(limit - estimate - cost)
-        kind[i], c1[i], c2[i], c3[i], c4[i] = 2, start, c + cost, p, left + window
+        st[j + 8] = left + window
       else
         remaining = max(0, floor(limit - estimate))
         if c + cost <= limit then
@@ -108,10 +196,10 @@ while a <= last do
         end
       end
     elseif algo == 3 then
-      -- gcra: the theoretical arrival time (us); a unit every window/limit, `burst` at once.
+      -- A unit every window/limit, `burst` at once.
       if burst == 0 then burst = limit end
       local interval = window * 1000 / limit
-      local tat = max(tonumber(read('GET', key)) or now_us, now_us)
+      local tat = max(st[j + 5] or now_us, now_us)
       local new_tat = tat + cost * interval
       local allow_at = new_tat - burst * interval
       ok = now_us >= allow_at
@@ -119,23 +207,15 @@ while a <= last do
       if not ok then free_from = tat - burst * interval end
       remaining = max(0, floor((now_us - free_from) / interval + 1e-9))
       reset = (free_from + (remaining + 1) * interval - now_us) / 1000
-      if ok then
-        kind[i], c1[i], c2[i] = 3, ceil(new_tat), max(1, ceil((new_tat - now_us) / 1000))
-      else
-        retry = (allow_at - now_us) / 1000
-      end
+      if not ok then retry = (allow_at - now_us) / 1000 end
+      spent[i] = new_tat
     else
-      -- fixed_window: a counter living `window` ms from its first unit.
-      local count = tonumber(read('GET', key)) or 0
+      local count = st[j + 5]
       reset = window
-      if count > 0 then
-        reset = redis.call('PTTL', key)
-        if reset < 0 then reset = window; redis.call('PEXPIRE', key, window) end
-      end
+      if count > 0 then reset = st[j + 7] end
       ok = count + cost <= limit
       if ok then
         remaining = limit - count - cost
-        kind[i], c1[i], c2[i], c3[i] = 4, count, cost, window
       else
         remaining = limit - count
         retry = reset
@@ -144,8 +224,9 @@ while a <= last do
 
     if ok then
       retry = 0
+      used[i] = j
     else
-      kind[i] = 0
+      used[i] = false
       retry = max(1, ceil(retry))
       if not shadow then reply[head] = 0 end
     end
@@ -158,34 +239,34 @@ while a <= last do
 
   if reply[head] == 1 then
     for i = 1, n do
-      local algo, key = kind[i], KEYS[k + i]
-      if algo == 1 then
-        local units = c2[i]
-        local member = batch .. ':' .. request
-        if units == 1 then
-          redis.call('ZADD', key, now, member)
-        else
-          -- One entry per unit, added 1000 at a time (unpack's stack is bounded).
-          for from = 1, units, 1000 do
-            local args = {}
-            for j = from, min(units, from + 999) do
-              args[#args + 1] = now
-              args[#args + 1] = member .. '.' .. j
+      local j, x = used[i], spent[i]
+      if j then
+        st[j + 4] = true
+        local algo = st[j + 2]
+        if algo == 1 then
+          local key = st[j + 1]
+          local member = batch .. ':' .. request
+          if x == 1 then
+            redis.call('ZADD', key, now, member)
+          else
+            -- One entry per unit, added 1000 at a time (unpack's stack is bounded).
+            for from = 1, x, 1000 do
+              local args = {}
+              for u = from, min(x, from + 999) do
+                args[#args + 1] = now
+                args[#args + 1] = member .. '.' .. u
+              end
+              redis.call('ZADD', key, unpack(args))
             end
-            redis.call('ZADD', key, unpack(args))
           end
-        end
-        redis.call('PEXPIRE', key, c1[i])
-      elseif algo == 2 then
-        redis.call('HSET', key, 'w', c1[i], 'c', c2[i], 'p', c3[i])
-        redis.call('PEXPIRE', key, c4[i])
-      elseif algo == 3 then
-        redis.call('SET', key, c1[i], 'PX', c2[i])
-      elseif algo == 4 then
-        if c1[i] == 0 then
-          redis.call('SET', key, c2[i], 'PX', c3[i])
+          if st[j + 5] == 0 then st[j + 6] = now end
+          st[j + 5] = st[j + 5] + x
+        elseif algo == 2 then
+          st[j + 6] = st[j + 6] + x
+        elseif algo == 3 then
+          st[j + 5], st[j + 6] = ceil(x), max(1, ceil((x - now_us) / 1000))
         else
-          redis.call('INCRBY', key, c2[i])
+          st[j + 5] = st[j + 5] + x
         end
       end
     end
@@ -193,4 +274,5 @@ while a <= last do
   head = head + 1 + 4 * n
   k = k + n
 end
+for j = 0, 8 * (slots - 1), 8 do store(j) end
 return reply

@@ -6,14 +6,15 @@
 // redis.call convert it. So keys, values, TTLs, memory, expiry counts and the reply are the
 // Lua's, bit for bit (tests/unit/engine_native_check_test.cpp compares the two).
 //
-// ARGV that the limiter never sends (not plain non-negative integers, a zero limit or window,
-// a sliding_log cost above its limit, missing KEYS or ARGV) make the native decline before any
-// effect, and the engine runs the Lua, errors included. A redis.call failing in the commit
-// phase (a key of another type written earlier in the batch, a counter that is no integer)
-// ends the run with the Lua's error reply, its effects so far kept, as on Redis.
+// It runs what the limiter sends in process: a batch of one request. Anything else (several
+// requests, whose writes the Lua defers to the batch's end; a key named twice, the Lua's error;
+// ARGV that are not plain non-negative integers, a zero limit or window, a sliding_log cost
+// above its limit, missing KEYS or ARGV) makes the native decline before any effect, and the
+// engine runs the Lua. A redis.call failing in the write phase ends the run with the Lua's
+// error reply, its effects so far kept, as on Redis.
 //
-// Speed: a key that only one policy of a request uses is looked up once for its read and its
-// writes (nothing else touches it in between, and the clock stands still), and TTL changes move
+// Speed: a key is looked up once for its read and its writes (nothing else touches it in
+// between, and the clock stands still), and TTL changes move
 // the expiry index's entry instead of freeing and allocating one.
 #include "rate_limit/check_native.hpp"
 
@@ -55,12 +56,12 @@ struct call_lines {
   int pexpire_fixed = line_of("redis.call('PEXPIRE', key, window)");
   int zadd_one = line_of("redis.call('ZADD', key, now, member)");
   int zadd_many = line_of("redis.call('ZADD', key, unpack(args))");
-  int pexpire_log = line_of("redis.call('PEXPIRE', key, c1[i])");
+  int pexpire_log = line_of("redis.call('PEXPIRE', key, st[j + 3])");
   int hset = line_of("redis.call('HSET', key, 'w'");
-  int pexpire_window = line_of("redis.call('PEXPIRE', key, c4[i])");
-  int set_gcra = line_of("redis.call('SET', key, c1[i], 'PX'");
-  int set_fixed = line_of("redis.call('SET', key, c2[i], 'PX'");
-  int incrby = line_of("redis.call('INCRBY', key, c2[i])");
+  int pexpire_window = line_of("redis.call('PEXPIRE', key, st[j + 8])");
+  int set_gcra = line_of("redis.call('SET', key, st[j + 5], 'PX', st[j + 6])");
+  int set_fixed = line_of("redis.call('SET', key, st[j + 5], 'PX', st[j + 3])");
+  int incrby = line_of("redis.call('INCRBY', key, st[j + 5] - st[j + 6])");
 };
 const call_lines& lines() {
   static const call_lines l;
@@ -134,7 +135,23 @@ bool parse(std::span<const std::string_view> keys, std::span<const std::string_v
       out.policies.push_back(p);
     }
   }
+  // One request (all the limiter sends in process), naming each key once: a batch of several
+  // defers writes across requests, and a repeated key is the Lua's error.
+  if (out.requests.size() > 1) return false;
+  for (std::size_t i = 1; i < keys_used; ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (keys[i] == keys[j]) return false;
+    }
+  }
   return true;
+}
+
+/// check.lua's fixed_window count of a stored value: the number when tostring gives the value
+/// back and it is at least 1 (a plain positive integer of at most 14 digits), else 0.
+double plain_positive(std::string_view v) noexcept {
+  if (v.empty() || v.size() > 14 || v[0] < '1' || v[0] > '9') return 0;
+  double out = 0;
+  return parse_plain(v, out) ? out : 0;
 }
 
 /// The integer redis.call passes for `d` ("%.17g"), as string2ll reads it; false when it is
@@ -443,8 +460,7 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
       } else {
         // fixed_window.
         const mstring* str = read<mstring>(c, key, s);  // GET
-        double count = 0;
-        if (str == nullptr || !lua::to_number(engine::view(*str), count)) count = 0;
+        const double count = str != nullptr ? plain_positive(engine::view(*str)) : 0;
         reset = window;
         if (count > 0) {
           ++commands;  // PTTL (the key is the live string just read)
@@ -470,10 +486,7 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
           retry = reset;
         }
       }
-      // Other policies of this request may change a key they share with this one.
-      bool shared = false;
-      for (std::size_t j = 0; j < n && !shared; ++j) shared = j != i && keys[k + j] == key;
-      p.ref = {!shared, s};
+      p.ref = {true, s};  // no other policy of the request names this key
 
       if (ok) {
         retry = 0;
@@ -521,11 +534,19 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
               line = lines().zadd_many;
             }
           }
-          if (!err) {
-            ++commands;
-            err = pexpire(c, key, p.c1, p.ref);
-            line = lines().pexpire_log;
-          }
+        }
+        if (err) return engine::native_call_error(check_native_sha, *err, line);
+      }
+      // The batch's end: every key's TTL and counters, in the order first read.
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::string_view key = keys[k + i];
+        policy_args& p = batch.policies[k + i];
+        call_error err;
+        int line = 0;
+        if (p.kind == 1) {
+          ++commands;
+          err = pexpire(c, key, p.c1, p.ref);
+          line = lines().pexpire_log;
         } else if (p.kind == 2) {
           ++commands;
           err = hset_window(c, key, p.c1, p.c2, p.c3, p.ref);

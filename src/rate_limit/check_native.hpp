@@ -9,7 +9,7 @@ namespace redkit::rate_limit {
 
 /// SHA-1 of the check.lua the native translates; a changed script runs as Lua until the native
 /// follows it.
-inline constexpr std::string_view check_native_sha = "e3c05458eed7c27375bc81bd5463604c223ad294";
+inline constexpr std::string_view check_native_sha = "4462326e2d3d62c436c109bdea6771f497245529";
 
 /// Registers the native with the engine (once; later calls do nothing).
 void register_check_native();

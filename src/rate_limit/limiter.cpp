@@ -304,8 +304,14 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
       throw invalid("identity must be 1 to 512 bytes");
     }
     if (policies.empty()) throw invalid("no policy to check");
-    for (const auto& p : policies) {
+    for (std::size_t i = 0; i < policies.size(); ++i) {
+      const auto& p = policies[i];
       validate(p);
+      for (std::size_t j = 0; j < i; ++j) {
+        if (policies[j].name == p.name) {
+          throw invalid(fmt::format("policy '{}' is given twice in one check", p.name));
+        }
+      }
       if (cost > capacity(p)) {
         throw invalid(fmt::format("cost {} exceeds the capacity {} of policy '{}'", cost,
                                   capacity(p), p.name));

@@ -339,10 +339,12 @@ TEST_P(RateLimiter, BadInputIsRefusedClearly) {
   const std::vector<policy> none;
   const std::vector<policy> ok{make_policy("p", algorithm::gcra, 5, 1s)};
   const std::vector<policy> bad{make_policy("bad name", algorithm::gcra, 5, 1s)};
+  const std::vector<policy> twice{make_policy("p", algorithm::gcra, 5, 1s),
+                                  make_policy("p", algorithm::gcra, 9, 1h)};
   for (auto&& call : std::vector<std::function<void()>>{
            [&] { l.check("id", none); }, [&] { l.check("", ok); },
            [&] { l.check(std::string(513, 'x'), ok); }, [&] { l.check("id", bad); },
-           [&] { l.check("id", ok, 6); }}) {
+           [&] { l.check("id", ok, 6); }, [&] { l.check("id", twice); }}) {
     auto e = error_from(call);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), make_error_code(errc::invalid_argument)) << e->what();
