@@ -18,12 +18,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <fmt/chrono.h>
 #include <fmt/core.h>
@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -152,8 +153,19 @@ constexpr std::array<double, 14> latency_buckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
 }
 
+/// Orders (method, status) keys, and finds one by a method's view (no string per request).
+struct method_status_less {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    const std::string_view am = a.first, bm = b.first;
+    return am < bm || (am == bm && a.second < b.second);
+  }
+};
+
 struct request_metrics::route_stats {
-  std::map<std::pair<std::string, unsigned>, std::uint64_t> counts;  // (method, status)
+  std::map<std::pair<std::string, unsigned>, std::uint64_t, method_status_less>
+      counts;  // (method, status)
   std::array<std::uint64_t, latency_buckets.size()> buckets{};
   std::uint64_t count = 0;
   double sum = 0;
@@ -163,9 +175,17 @@ void request_metrics::record(std::string_view route, std::string_view method, un
                              std::chrono::nanoseconds took) {
   const double seconds = std::chrono::duration<double>(took).count();
   std::lock_guard lock(mu_);
-  auto& slot = routes_[std::string(route)];
-  if (!slot) slot = std::make_shared<route_stats>();
-  ++slot->counts[{std::string(method), status}];
+  auto at = routes_.find(route);
+  if (at == routes_.end()) {
+    at = routes_.emplace(std::string(route), std::make_shared<route_stats>()).first;
+  }
+  auto& slot = at->second;
+  const std::pair<std::string_view, unsigned> key{method, status};
+  auto count = slot->counts.find(key);
+  if (count == slot->counts.end()) {
+    count = slot->counts.emplace(std::pair<std::string, unsigned>(method, status), 0).first;
+  }
+  ++count->second;
   for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
     if (seconds <= latency_buckets[i]) ++slot->buckets[i];
   }
@@ -203,6 +223,24 @@ std::string request_metrics::prometheus() const {
   return out;
 }
 
+namespace {
+
+/// Appends `res`'s start line and fields, as Beast's serializer writes them: one buffer for
+/// one write with the body (the serializer's per-field buffer sequence cost more than the
+/// socket write of a small response).
+void append_head(const response& res, std::string& out) {
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  std::array<char, 8> code{};
+  const auto end = std::to_chars(code.data(), code.data() + code.size(), res.result_int()).ptr;
+  out.append(code.data(), end).append(" ").append(res.reason()).append("\r\n");
+  for (const auto& f : res) {
+    out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
 response problem(bhttp::status status, std::string_view detail, unsigned version) {
   response res{status, version};
   res.set(bhttp::field::content_type, "application/problem+json");
@@ -226,6 +264,7 @@ struct server::impl {
     explicit connection(tcp::socket s) : stream(std::move(s)) {}
     beast::tcp_stream stream;
     std::atomic<bool> idle{true};
+    std::string head;  // the response's start line and fields, reused
   };
 
   impl(server_options o, router r)
@@ -344,7 +383,7 @@ struct server::impl {
     std::string method = "-", target = "-";
     if (parser.is_header_done()) {
       method = std::string(parser.get().method_string());
-      target = std::string(parser.get().target());
+      if (opts.access_log) target = std::string(parser.get().target());
     }
     if (ec == bhttp::error::header_limit) {
       res = problem(bhttp::status::request_header_fields_too_large,
@@ -375,8 +414,11 @@ struct server::impl {
     res.set("X-Request-Id", ctx->request_id);
     res.keep_alive(!close && !stopping);
     res.prepare_payload();
+    c.head.clear();
+    append_head(res, c.head);
+    const std::array<asio::const_buffer, 2> out{asio::buffer(c.head), asio::buffer(res.body())};
     c.stream.expires_after(opts.request_timeout);
-    auto [wec, wn] = co_await bhttp::async_write(c.stream, res, tuple_awaitable);
+    auto [wec, wn] = co_await asio::async_write(c.stream, out, tuple_awaitable);
     if (opts.metrics) {
       opts.metrics->record(ctx->route, method, res.result_int(),
                            std::chrono::steady_clock::now() - t0);

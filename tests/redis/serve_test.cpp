@@ -95,6 +95,39 @@ TEST_P(Serve, LimitsAnswerAndCloseAndTheServerStaysUp) {
   EXPECT_EQ(c.request("GET", "/healthz").result_int(), 200u);
 }
 
+TEST_P(Serve, ResponsesAreWellFormedOnTheWire) {
+  serve_process srv(store_args());
+  // HTTP/1.0 without keep-alive: the answer, then the server closes.
+  client c(srv.port());
+  c.send("GET /api/ping HTTP/1.0\r\n\r\n");
+  const auto wire = c.read_until_closed();
+  const auto end = wire.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << wire;
+  EXPECT_EQ(wire.substr(0, 17), "HTTP/1.0 200 OK\r\n") << wire;
+  const auto head = wire.substr(0, end + 2);
+  const auto body = wire.substr(end + 4);
+  EXPECT_NE(head.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"),
+            std::string::npos)
+      << wire;
+  EXPECT_NE(head.find("\r\nX-Request-Id: "), std::string::npos) << wire;
+  EXPECT_NE(head.find("\r\nX-RateLimit-Limit: "), std::string::npos) << wire;
+  EXPECT_EQ(boost::json::parse(body).at("pong").as_bool(), true) << body;
+  // Every header line is "Name: value".
+  for (std::size_t at = head.find("\r\n") + 2; at < head.size();) {
+    const auto eol = head.find("\r\n", at);
+    const auto line = head.substr(at, eol - at);
+    EXPECT_NE(line.find(": "), std::string::npos) << line;
+    at = eol + 2;
+  }
+  // HTTP/1.1 keep-alive: two answers on one connection, the second a 404 with its reason.
+  client k(srv.port());
+  EXPECT_EQ(k.request("GET", "/healthz").result_int(), 200u);
+  k.send("GET /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const auto second = k.read_until_closed();
+  EXPECT_EQ(second.substr(0, 24), "HTTP/1.1 404 Not Found\r\n") << second;
+  EXPECT_NE(second.find("\r\nConnection: close\r\n"), std::string::npos) << second;
+}
+
 TEST_P(Serve, SigtermLetsTheRequestInFlightFinish) {
   auto args = store_args();
   args.insert(args.end(), {"--grace-ms", "5000"});

@@ -19,6 +19,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -134,6 +135,18 @@ class client {
     req += body;
     send(req);
     return read();
+  }
+  /// Every byte until the server closes the connection (or the socket timeout).
+  std::string read_until_closed() {
+    std::string out(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.consume(buffer_.size());
+    std::array<char, 4096> chunk{};
+    boost::system::error_code ec;
+    while (!ec) {
+      const auto n = socket_.read_some(asio::buffer(chunk), ec);
+      out.append(chunk.data(), n);
+    }
+    return out;
   }
   /// True when the server has closed the connection (reads EOF) within the socket timeout.
   bool closed_by_server() {
