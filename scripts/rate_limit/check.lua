@@ -3,8 +3,8 @@
 -- cost, or that request consumes nothing. Requests are decided in order, as if sent one by one.
 -- Atomicity: one script; the clock is the server's TIME, shared by every app server.
 -- KEYS           every request's policy keys, in order (one key per policy; the keys of one
---                request share its identity's hash tag and must be distinct: an error reply,
---                before any read or write, otherwise)
+--                request share its identity's hash tag and must be distinct: else an error
+--                reply, with the batch's requests before that one applied)
 -- ARGV[1]        an id unique to this batch (sliding_log members: id:request[.unit])
 -- ARGV[2..]      per request: its policy count N, then per policy: algorithm (1 sliding_log,
 --                2 sliding_window, 3 gcra, 4 fixed_window), limit (units), window (ms),
@@ -13,33 +13,14 @@
 --                (units), reset_after (ms until it next returns units), retry_after (ms, 0 if
 --                allowed)
 -- Keys of another type (an algorithm changed under a policy name) are reset, not an error.
--- Each key is read once per batch and its TTL and counters written once at its end (the clock
--- stands still in a script, so the requests of a batch see each other's effects exactly as if
--- sent one by one); only sliding_log entries are added as requests are allowed. A request
--- naming a key with another algorithm or window than the batch's earlier ones writes the key
--- back first and reads it afresh.
--- Cost           per key and batch: sliding_log O(log n + m) (m entries expired), the others
---                O(1); per request, no redis.call but a sliding_log's ZADD (or, denied, ZRANGE).
+-- Consecutive requests naming the same keys (a busy identity's) read them once and write their
+-- TTLs and counters once, after the last; only sliding_log entries are added as requests are
+-- allowed. The clock stands still in a script, so every request sees the effects of those
+-- before it exactly as if sent one by one.
+-- Cost           per policy: sliding_log O(log n + m) (m entries expired), the others O(1); a
+--                request after one with the same keys: no redis.call but a sliding_log's ZADD
+--                (or, denied, ZRANGE).
 -- (scripts/rate_limit/check_native.cpp is this script in C++ for the engine: change both.)
--- A request naming one key twice is refused before anything is read or written.
-do
-  local a, k, request = 2, 0, 0
-  while a <= #ARGV do
-    request = request + 1
-    local n = tonumber(ARGV[a])
-    for i = 2, n do
-      for j = 1, i - 1 do
-        if KEYS[k + i] == KEYS[k + j] then
-          return redis.error_reply('ERR request ' .. request .. ' names key ' .. KEYS[k + i] ..
-                                   ' twice (policy names must be distinct)')
-        end
-      end
-    end
-    a = a + 1 + 6 * n
-    k = k + n
-  end
-end
-
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
@@ -56,11 +37,12 @@ local function read(cmd, key, ...)
   return v
 end
 
--- The keys of this batch, each in one slot of `st` (one flat array, not a table per key):
--- st[j + 1] the key, + 2 algorithm, + 3 window, + 4 dirty (written at the batch's end), + 5 ..
--- + 8 per algorithm, below: what the store holds, as the batch's requests so far left it.
--- j = 8 × (slot - 1); slot_of[key] = j.
-local st, slot_of, slots = {}, {}, 0
+-- The keys of the request before, in one flat array: for its policy i, j = 8 × (i - 1),
+-- st[j + 1] the key, + 2 algorithm, + 3 window, + 4 dirty (to be written), + 5 .. + 8 per
+-- algorithm, below: what the store holds, as the requests so far left it. A request naming the
+-- same keys with the same algorithms and windows (the next of a busy identity's) goes on from
+-- there; any other first writes them back and reads its own. `held`: how many are kept.
+local st, held = {}, 0
 
 -- Reads slot j's key for `algo` and `window`.
 local function load(j, key, algo, window)
@@ -138,6 +120,28 @@ while a <= last do
   local n = tonumber(ARGV[a])
   a = a + 1
   reply[head] = 1
+  for i = 2, n do
+    for j = 1, i - 1 do
+      if KEYS[k + i] == KEYS[k + j] then
+        for x = 0, 8 * (held - 1), 8 do store(x) end  -- the requests before stay whole
+        return redis.error_reply('ERR request ' .. request .. ' names key ' .. KEYS[k + i] ..
+                                 ' twice (policy names must be distinct)')
+      end
+    end
+  end
+  local same = n == held
+  for i = 1, same and n or 0 do
+    local j, b = 8 * (i - 1), a + 6 * (i - 1)
+    if st[j + 1] ~= KEYS[k + i] or st[j + 2] ~= tonumber(ARGV[b]) or
+        st[j + 3] ~= tonumber(ARGV[b + 2]) then
+      same = false
+      break
+    end
+  end
+  if not same then
+    for j = 0, 8 * (held - 1), 8 do store(j) end
+    held = n
+  end
   for i = 1, n do
     local key = KEYS[k + i]
     local algo = tonumber(ARGV[a])
@@ -147,16 +151,8 @@ while a <= last do
     local cost = tonumber(ARGV[a + 4])
     local shadow = ARGV[a + 5] == '1'
     a = a + 6
-    local j = slot_of[key]
-    if not j then
-      j = 8 * slots
-      slots = slots + 1
-      slot_of[key] = j
-      load(j, key, algo, window)
-    elseif st[j + 2] ~= algo or st[j + 3] ~= window then
-      store(j)  -- used with another algorithm or window: written back, read afresh
-      load(j, key, algo, window)
-    end
+    local j = 8 * (i - 1)
+    if not same then load(j, key, algo, window) end
     local ok, remaining, reset, retry
     spent[i] = cost
 
@@ -274,5 +270,5 @@ while a <= last do
   head = head + 1 + 4 * n
   k = k + n
 end
-for j = 0, 8 * (slots - 1), 8 do store(j) end
+for j = 0, 8 * (held - 1), 8 do store(j) end
 return reply

@@ -9,7 +9,7 @@ namespace redkit::rate_limit {
 
 /// SHA-1 of the check.lua the native translates; a changed script runs as Lua until the native
 /// follows it.
-inline constexpr std::string_view check_native_sha = "4462326e2d3d62c436c109bdea6771f497245529";
+inline constexpr std::string_view check_native_sha = "7c5dfde4cd21ec4924d94e0ba378c049d2cf3702";
 
 /// Registers the native with the engine (once; later calls do nothing).
 void register_check_native();

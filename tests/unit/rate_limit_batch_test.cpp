@@ -2,10 +2,10 @@
 // two engines running the Lua (no native) on one frozen clock, one given random batches and
 // the other each batch's requests one call at a time, must give the same replies and end with
 // the same keys, TTLs and values (sliding_log entries compared by score: their names carry the
-// batch id). Covers what the batch's deferred writes must get right: a key that several
-// requests of a batch use, with one algorithm and window or with another (which writes it back
-// and reads it afresh), denials inside a batch, shadow policies, keys of other types and
-// expiry between batches.
+// batch id). Covers what the batch's deferred writes must get right: requests naming the keys
+// of the one before (whose state goes on without a read), a key used again later or with
+// another algorithm or window (written back, read afresh), denials inside a batch, shadow
+// policies, keys of other types and expiry between batches.
 #include "engine/engine.hpp"
 #include "engine_test_util.hpp"
 
@@ -102,7 +102,7 @@ TEST(RateLimitBatch, DecidesAsTheSameRequestsOneByOne) {
   exec(batched, {"SCRIPT", "LOAD", check_script().source()});
   exec(single, {"SCRIPT", "LOAD", check_script().source()});
 
-  int batches = 0, shared_keys = 0, denials = 0, reloads = 0;
+  int batches = 0, shared_keys = 0, denials = 0, reloads = 0, repeats = 0;
   for (int step = 0; step < 1500; ++step) {
     if (chance(30)) {
       const int ms = uniform(0, 400);
@@ -120,7 +120,21 @@ TEST(RateLimitBatch, DecidesAsTheSameRequestsOneByOne) {
     // Each pool key has an algorithm and window, which a request sometimes changes.
     std::vector<request> requests(static_cast<std::size_t>(uniform(1, 8)));
     std::vector<std::string> seen;
-    for (auto& r : requests) {
+    for (std::size_t ri = 0; ri < requests.size(); ++ri) {
+      auto& r = requests[ri];
+      if (ri > 0 && chance(60)) {
+        // The keys, algorithms and windows of the request before (a busy identity's next),
+        // with other limits, costs and shadow flags.
+        for (auto p : requests[ri - 1]) {
+          p.limit = uniform(1, 12);
+          p.burst = p.algo == 3 && chance(50) ? uniform(1, 12) : 0;
+          p.cost = std::min(uniform(1, 3), p.algo == 3 && p.burst != 0 ? p.burst : p.limit);
+          p.shadow = chance(10);
+          r.push_back(p);
+          ++repeats;
+        }
+        continue;
+      }
       std::vector<int> slots{0, 1, 2, 3};
       std::shuffle(slots.begin(), slots.end(), rng);
       const int id = uniform(0, 1);
@@ -168,19 +182,24 @@ TEST(RateLimitBatch, DecidesAsTheSameRequestsOneByOne) {
   }
   // The cases that matter came up.
   EXPECT_GT(shared_keys, 1000);
+  EXPECT_GT(repeats, 2000);
   EXPECT_GT(denials, 1000);
   EXPECT_GT(reloads, 500);
 }
 
-TEST(RateLimitBatch, AKeyNamedTwiceInARequestIsRefusedBeforeAnyEffect) {
+TEST(RateLimitBatch, AKeyNamedTwiceInARequestIsRefusedAndTheRequestsBeforeStayWhole) {
   engine e(options{.native_scripts = false});
+  e.set_time_ms(1'700'000'000'000);
   exec(e, {"SCRIPT", "LOAD", check_script().source()});
   const policy_args p{"rk:rl:{a}:p", 3, 10, 1000, 0, 1, false};
-  const policy_args other{"rk:rl:{a}:q", 4, 10, 1000, 0, 1, false};
-  const auto r = exec(e, call("b1", {{other}, {p, p}}));
+  const policy_args log{"rk:rl:{a}:q", 1, 10, 1000, 0, 1, false};
+  const auto r = exec(e, call("b1", {{log}, {log}, {p, p}}));
   ASSERT_TRUE(r.is_error());
-  EXPECT_NE(r.string.find("request 2 names key rk:rl:{a}:p twice"), std::string::npos) << r.string;
-  EXPECT_EQ(show(exec(e, {"EXISTS", "rk:rl:{a}:q"})), "(integer) 0");
+  EXPECT_NE(r.string.find("request 3 names key rk:rl:{a}:p twice"), std::string::npos) << r.string;
+  // The two requests before are applied, with their TTL; the refused one read nothing.
+  EXPECT_EQ(show(exec(e, {"ZCARD", "rk:rl:{a}:q"})), "(integer) 2");
+  EXPECT_EQ(show(exec(e, {"PTTL", "rk:rl:{a}:q"})), "(integer) 1000");
+  EXPECT_EQ(show(exec(e, {"EXISTS", "rk:rl:{a}:p"})), "(integer) 0");
 }
 
 }  // namespace
