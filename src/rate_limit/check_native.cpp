@@ -322,6 +322,41 @@ T* read(context& c, std::string_view key, slot*& s) {
   return nullptr;
 }
 
+/// check.lua's store(j): writes the TTL and counters policy `p` consumed of `key` (nothing for a
+/// policy that consumed nothing); `line` is the failing call's.
+call_error write_back(context& c, std::string_view key, policy_args& p, int& line) {
+  auto& commands = c.st.commands_processed;
+  call_error err;
+  if (p.kind == 1) {
+    ++commands;
+    err = pexpire(c, key, p.c1, p.ref);
+    line = lines().pexpire_log;
+  } else if (p.kind == 2) {
+    ++commands;
+    err = hset_window(c, key, p.c1, p.c2, p.c3, p.ref);
+    line = lines().hset;
+    if (!err) {
+      ++commands;
+      err = pexpire(c, key, p.c4, p.ref);
+      line = lines().pexpire_window;
+    }
+  } else if (p.kind == 3) {
+    ++commands;
+    err = set_px(c, key, p.c1, p.c2, p.ref);
+    line = lines().set_gcra;
+  } else if (p.kind == 4) {
+    ++commands;
+    if (p.c1 == 0) {
+      err = set_px(c, key, p.c2, p.c3, p.ref);
+      line = lines().set_fixed;
+    } else {
+      err = incrby(c, key, p.c2, p.ref);
+      line = lines().incrby;
+    }
+  }
+  return err;
+}
+
 std::optional<resp::reply> check(context& c, std::span<const std::string_view> keys,
                                  std::span<const std::string_view> args) {
   thread_local batch_args batch;
@@ -539,38 +574,10 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
       }
       // The batch's end: every key's TTL and counters, in the order first read.
       for (std::size_t i = 0; i < n; ++i) {
-        const std::string_view key = keys[k + i];
-        policy_args& p = batch.policies[k + i];
-        call_error err;
         int line = 0;
-        if (p.kind == 1) {
-          ++commands;
-          err = pexpire(c, key, p.c1, p.ref);
-          line = lines().pexpire_log;
-        } else if (p.kind == 2) {
-          ++commands;
-          err = hset_window(c, key, p.c1, p.c2, p.c3, p.ref);
-          line = lines().hset;
-          if (!err) {
-            ++commands;
-            err = pexpire(c, key, p.c4, p.ref);
-            line = lines().pexpire_window;
-          }
-        } else if (p.kind == 3) {
-          ++commands;
-          err = set_px(c, key, p.c1, p.c2, p.ref);
-          line = lines().set_gcra;
-        } else if (p.kind == 4) {
-          ++commands;
-          if (p.c1 == 0) {
-            err = set_px(c, key, p.c2, p.c3, p.ref);
-            line = lines().set_fixed;
-          } else {
-            err = incrby(c, key, p.c2, p.ref);
-            line = lines().incrby;
-          }
+        if (auto err = write_back(c, keys[k + i], batch.policies[k + i], line)) {
+          return engine::native_call_error(check_native_sha, *err, line);
         }
-        if (err) return engine::native_call_error(check_native_sha, *err, line);
       }
     } else {
       reply[head].integer = 0;
