@@ -257,7 +257,8 @@ runner add_serve(CLI::App& app) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
       ->capture_default_str();
   app.add_option("--grace-ms", o->grace_ms,
-                 "On SIGTERM/SIGINT: how long requests in flight may take to finish")
+                 "On SIGTERM/SIGINT: how long requests in flight may take to finish (waiting queue "
+                 "reserves answer at once)")
       ->envname("REDKIT_GRACE_MS")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{3'600'000}))
       ->capture_default_str();

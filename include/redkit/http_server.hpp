@@ -107,11 +107,18 @@ class router {
   match find(bhttp::verb method, std::string_view path) const;
   /// Every route as (method, path), a prefix route's path with "*" after the prefix.
   std::vector<std::pair<bhttp::verb, std::string>> list() const;
+  /// `f` runs when the server starts to stop, once it no longer accepts and before the grace
+  /// period: for handlers that wait (long polls) to answer at once. It runs on the thread
+  /// that calls server::stop.
+  void on_stop(std::function<void()> f);
+  /// Runs the on_stop functions, in the order they were added.
+  void stopping() const;
 
  private:
   using methods = std::vector<std::pair<bhttp::verb, handler>>;
   std::map<std::string, methods, std::less<>> routes_;
   std::map<std::string, methods, std::less<>> prefixes_;
+  std::vector<std::function<void()>> on_stop_;
 };
 
 /// Thrown by a handler to answer a problem+json response of `status` with what() as detail.

@@ -314,6 +314,10 @@ class lease_client {
   /// lease was lost.
   asio::awaitable<bool> async_release(std::string id, std::string token);
 
+  /// For shutdown: ends every waiting reserve now (each returns the jobs it has: none), and
+  /// reserves from then on do not wait. Any thread; idempotent.
+  void stop_waiting();
+
   /// Blocking twins (not from the store's own I/O thread).
   std::vector<leased_job> reserve(unsigned count, std::chrono::milliseconds lease,
                                   std::chrono::milliseconds wait = std::chrono::milliseconds(0));

@@ -103,13 +103,24 @@ struct queue_entry {
   std::shared_ptr<rq::lease_client> leases(const std::shared_ptr<store>& s,
                                            const rq::lease_options& o) {
     std::lock_guard lock(mu_);
-    if (!leases_) leases_ = std::make_shared<rq::lease_client>(s, name, o);
+    if (!leases_) {
+      leases_ = std::make_shared<rq::lease_client>(s, name, o);
+      if (stopping_) leases_->stop_waiting();
+    }
     return leases_;
+  }
+
+  /// Ends the waiting reserves, and no reserve waits from then on (shutdown).
+  void stop_waiting() {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (leases_) leases_->stop_waiting();
   }
 
  private:
   std::mutex mu_;
   std::shared_ptr<rq::lease_client> leases_;
+  bool stopping_ = false;
 };
 
 /// The queues by name, made on first use.
@@ -129,6 +140,7 @@ class queue_registry {
     auto e = std::make_shared<queue_entry>();
     e->name = name;
     e->q = std::make_shared<rq::queue>(store_, name, qo_);  // validates the name (→ 400)
+    if (stopping_) e->stop_waiting();
     queues_.emplace(name, e);
     return e;
   }
@@ -136,6 +148,12 @@ class queue_registry {
   std::shared_ptr<rq::lease_client> leases(queue_entry& e) { return e.leases(store_, lo_); }
 
   milliseconds default_lease() const { return opts_.default_lease; }
+
+  void stop_waiting() {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (const auto& [name, e] : queues_) e->stop_waiting();
+  }
 
   asio::awaitable<std::string> prometheus() {
     std::vector<std::shared_ptr<queue_entry>> all;
@@ -214,6 +232,7 @@ class queue_registry {
   rq::lease_options lo_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<queue_entry>> queues_;
+  bool stopping_ = false;
 };
 
 /// The routes under /v1/queues/{name}/.
@@ -567,6 +586,7 @@ std::function<asio::awaitable<std::string>()> add_queue_api(router& r, std::shar
   for (const auto method : {bhttp::verb::get, bhttp::verb::post, bhttp::verb::delete_}) {
     r.add_prefix(method, "/v1/queues/", h);
   }
+  r.on_stop([reg] { reg->stop_waiting(); });  // long polls answer at once at shutdown
   return [reg] { return reg->prometheus(); };
 }
 

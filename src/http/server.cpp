@@ -112,6 +112,12 @@ std::vector<std::pair<bhttp::verb, std::string>> router::list() const {
   return out;
 }
 
+void router::on_stop(std::function<void()> f) { on_stop_.push_back(std::move(f)); }
+
+void router::stopping() const {
+  for (const auto& f : on_stop_) f();
+}
+
 router::match router::find(bhttp::verb method, std::string_view path) const {
   match m;
   const methods* found = nullptr;
@@ -543,6 +549,9 @@ struct server::impl {
       }
     };
     close_where(true);
+    lock.unlock();
+    routes.stopping();
+    lock.lock();
     cv.wait_for(lock, grace, [&] { return connections.empty(); });
     close_where(false);
     cv.wait_for(lock, milliseconds(500), [&] { return connections.empty(); });

@@ -53,6 +53,11 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  void stop_waiting() {
+    no_wait_ = true;
+    asio::post(strand_, [self = shared_from_this()] { self->notify(); });
+  }
+
   /// On the strand: ends every waiting step.
   void notify() {
     wakes_.fetch_add(1);
@@ -100,7 +105,7 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
         j.lease_end = from_ms(integer_of(e.back()));
       }
       const auto now = steady::now();
-      if (!jobs.empty() || now >= until) co_return jobs;
+      if (!jobs.empty() || now >= until || no_wait_) co_return jobs;
       auto step = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(until - now) +
                                std::chrono::milliseconds(1),
                            opts_.poll);
@@ -114,7 +119,7 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
   /// On the strand: sleeps up to `d` unless a notification came since `seen`; one ends it.
   asio::awaitable<void> wait_step(std::uint64_t seen, std::chrono::milliseconds d) {
     auto self = shared_from_this();
-    if (wakes_.load() != seen) co_return;
+    if (wakes_.load() != seen || no_wait_) co_return;
     asio::steady_timer t(co_await asio::this_coro::executor, d);
     waiters_.insert(&t);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -201,6 +206,7 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
   const script& status_;
   asio::strand<asio::any_io_executor> strand_;
   std::atomic<std::uint64_t> wakes_{0};    // notifications so far
+  std::atomic<bool> no_wait_{false};       // stop_waiting() was called
   std::set<asio::steady_timer*> waiters_;  // waiting steps (on the strand)
   std::shared_ptr<subscription> sub_;
 };
@@ -262,6 +268,8 @@ fail_outcome lease_client::fail(std::string id, std::string token, std::string e
     return async_fail(std::move(id), std::move(token), std::move(error), retry_delay);
   });
 }
+
+void lease_client::stop_waiting() { impl_->stop_waiting(); }
 
 bool lease_client::release(std::string id, std::string token) {
   return redkit::detail::run_blocking<bool>(*impl_->store_, "queue", "release", [&] {

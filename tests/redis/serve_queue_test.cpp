@@ -2,8 +2,8 @@
 // (single, duplicate ids, bulk), status, stats, pause and resume, the dead list with retry and
 // delete; HTTP workers that reserve, heartbeat, ack, fail and release, with a short lease
 // re-delivered to a second worker whose predecessor's ack then gets 409; a waiting reserve
-// ended by an enqueue; bad input; API keys; the queue metrics; and, on Redis, jobs shared with
-// the C++ library.
+// ended by an enqueue, and one ended by SIGTERM; bad input; API keys; the queue metrics; and, on
+// Redis, jobs shared with the C++ library.
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 #include "support/serve_process.hpp"
@@ -180,6 +180,27 @@ TEST_P(ServeQueue, HttpWorkerReservesHeartbeatsAndAcks) {
   const auto t1 = steady::now();
   EXPECT_TRUE(reserved(post(c, "/v1/queues/w/reserve", R"({"wait_ms":150})")).empty());
   EXPECT_GE(steady::now() - t1, 150ms);
+}
+
+TEST_P(ServeQueue, SigtermEndsAWaitingReserveAtOnce) {
+  serve_process srv(store_args());
+  client c(srv.port());
+  ASSERT_TRUE(reserved(post(c, "/v1/queues/w/reserve", "{}")).empty());  // the queue exists
+  auto waiting = std::async(std::launch::async, [port = srv.port()] {
+    client w(port);
+    return post(w, "/v1/queues/w/reserve", R"({"wait_ms":20000})");
+  });
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(waiting.wait_for(0ms), std::future_status::timeout) << "returned before the signal";
+  const auto t0 = steady::now();
+  srv.signal(SIGTERM);
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready) << "still waiting after SIGTERM";
+  const auto r = waiting.get();
+  EXPECT_TRUE(reserved(r).empty());
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_EQ(srv.wait_exit(5s), 0);
+  // Well inside the default 10 s grace period, which would otherwise have cut the wait.
+  EXPECT_LT(steady::now() - t0, 3s);
 }
 
 TEST_P(ServeQueue, ExpiredLeaseIsRedeliveredAndTheFirstWorkersAckGets409) {
