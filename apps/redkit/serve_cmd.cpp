@@ -161,7 +161,7 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                          const http::queue_api_options& queue_opts) {
   http::router r;
   auto cache_metrics = http::add_cache_api(r, s, keys);
-  auto auth_metrics = http::add_auth_api(r, s, sessions, limiter, chain, std::move(auth));
+  auto auth_metrics = http::add_auth_api(r, s, sessions, limiter, chain, keys, std::move(auth));
   http::add_session_api(r, sessions, keys);
   http::add_ratelimit_api(r, limiter, chain.tiers(), keys);
   auto leaderboard_metrics = http::add_leaderboard_api(

@@ -71,7 +71,11 @@ struct auth_options {
 ///   when the email's or the address's attempts are spent;
 /// - `POST /auth/logout`, `POST /auth/logout-all` (→ {ended}), `GET /auth/sessions`,
 ///   `DELETE /auth/sessions/{id}` (404 when not live) and `GET /api/me`, which need a session
-///   (401 without).
+///   (401 without);
+/// - behind `keys` (the service API): `PATCH /v1/accounts/{email}` {roles?, premium?} (at least
+///   one) → 200 {user, sessions_updated}: the account's new roles and premium flag, which
+///   every live session of the account then carries (so the rate limit's tier follows at once);
+///   404 when the email has no account.
 /// `sessions` should be the middleware's own store, so its counters cover every validation.
 /// Throws redkit::error(errc::invalid_argument) for bad options. Returns what /metrics adds:
 /// the session store's counters and the accounts' (registrations, logins, failures, limited
@@ -79,7 +83,8 @@ struct auth_options {
 std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
                                           std::shared_ptr<session::store> sessions,
                                           std::shared_ptr<rate_limit::limiter> limiter,
-                                          const middleware& chain, auth_options options = {});
+                                          const middleware& chain, const api_keys& keys,
+                                          auth_options options = {});
 
 /// The session service API, behind `keys`:
 /// - `POST /v1/sessions` {user:{id, email?, roles?, premium?}, device?, user_agent?,
@@ -87,7 +92,9 @@ std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
 /// - `POST /v1/sessions/validate` {token, user_agent?, accept_language?, ip?} → 200 the session,
 ///   or 404 when the token names no live session;
 /// - `GET /v1/users/{id}/sessions` → {sessions}; `DELETE /v1/users/{id}/sessions` → {ended};
-///   `DELETE /v1/users/{id}/sessions/{session id}` → {revoked: true}, or 404 when not live.
+///   `DELETE /v1/users/{id}/sessions/{session id}` → {revoked: true}, or 404 when not live;
+/// - `PUT /v1/users/{id}` {email?, roles?, premium?} → {updated}: every live session of the
+///   user carries these details from then on (absent fields: empty, none, false).
 /// Path parts are percent-decoded. Bad input answers 400 naming the field.
 void add_session_api(router& r, std::shared_ptr<session::store> sessions, const api_keys& keys);
 

@@ -154,6 +154,10 @@ class store {
   asio::awaitable<bool> async_logout(std::string_view token);
   /// Ends every session of `user_id`; returns how many were live.
   asio::awaitable<std::size_t> async_logout_all(std::string_view user_id);
+  /// Gives every live session of `u.id` the user details `u` (e.g. premium after an upgrade),
+  /// keeping their tokens and times; returns how many. Throws errc::invalid_argument for an
+  /// empty or over-long user id.
+  asio::awaitable<std::size_t> async_set_user(const user& u);
   /// The live sessions of `user_id`, most recently accessed first.
   asio::awaitable<std::vector<session>> async_list(std::string_view user_id);
   /// Ends `user_id`'s session `session_id` (from list()); false if it was not live.
@@ -169,6 +173,7 @@ class store {
   std::optional<session> validate(std::string_view token, const request_info& info);
   bool logout(std::string_view token);
   std::size_t logout_all(std::string_view user_id);
+  std::size_t set_user(const user& u);
   std::vector<session> list(std::string_view user_id);
   bool revoke(std::string_view user_id, std::string_view session_id);
   std::optional<issued> rotate(std::string_view token, std::optional<user> u = std::nullopt);

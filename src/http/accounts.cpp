@@ -37,6 +37,33 @@ error unexpected() {
                                        "malformed account record");
 }
 
+/// An account from the fields id, email, password, roles, premium, created (HMGET's order);
+/// nothing when the first is absent.
+std::optional<account> account_of(const resp::reply& r) {
+  const auto& e = redkit::detail::reply_array(r, "accounts");
+  if (e.size() != 6) throw unexpected();
+  if (e[0].is_null()) return std::nullopt;
+  for (const auto& f : e) {
+    if (!f.is_string()) throw unexpected();
+  }
+  account a;
+  a.id = e[0].string;
+  a.email = e[1].string;
+  a.password_hash = e[2].string;
+  json::error_code ec;
+  const auto roles = json::parse(e[3].string, ec);
+  if (ec || !roles.is_array()) throw unexpected();
+  for (const auto& role : roles.get_array()) {
+    if (role.is_string()) a.roles.emplace_back(role.get_string());
+  }
+  a.premium = e[4].string == "1";
+  std::int64_t created = 0;
+  const auto& c = e[5].string;
+  if (std::from_chars(c.data(), c.data() + c.size(), created).ec != std::errc()) throw unexpected();
+  a.created = redkit::detail::from_unix_ms(created);
+  return a;
+}
+
 }  // namespace
 
 std::optional<std::string> normalise_email(std::string_view email) {
@@ -87,29 +114,25 @@ asio::awaitable<std::optional<session::clock::time_point>> accounts::async_creat
 
 asio::awaitable<std::optional<account>> accounts::async_find(std::string email) {
   command cmd{"HMGET", key(email), "id", "email", "password", "roles", "premium", "created"};
-  const auto r = co_await store_->async_exec(std::move(cmd), request_options{timeout_});
-  const auto& e = redkit::detail::reply_array(r, "accounts");
-  if (e.size() != 6) throw unexpected();
-  if (e[0].is_null()) co_return std::nullopt;
-  for (const auto& f : e) {
-    if (!f.is_string()) throw unexpected();
+  co_return account_of(co_await store_->async_exec(std::move(cmd), request_options{timeout_}));
+}
+
+asio::awaitable<std::optional<account>> accounts::async_update(
+    std::string email, std::optional<std::vector<std::string>> roles, std::optional<bool> premium) {
+  std::string roles_json;
+  if (roles) {
+    json::array a;
+    for (const auto& r : *roles) a.emplace_back(r);
+    roles_json = json::serialize(a);
   }
-  account a;
-  a.id = e[0].string;
-  a.email = e[1].string;
-  a.password_hash = e[2].string;
-  json::error_code ec;
-  const auto roles = json::parse(e[3].string, ec);
-  if (ec || !roles.is_array()) throw unexpected();
-  for (const auto& role : roles.get_array()) {
-    if (role.is_string()) a.roles.emplace_back(role.get_string());
-  }
-  a.premium = e[4].string == "1";
-  std::int64_t created = 0;
-  const auto& c = e[5].string;
-  if (std::from_chars(c.data(), c.data() + c.size(), created).ec != std::errc()) throw unexpected();
-  a.created = redkit::detail::from_unix_ms(created);
-  co_return a;
+  std::vector<std::string> keys;
+  keys.push_back(key(email));
+  std::vector<std::string> args{std::move(roles_json),
+                                premium ? std::string(*premium ? "1" : "0") : std::string()};
+  const auto r = co_await store_->async_eval(script::embedded("auth/update"), std::move(keys),
+                                             std::move(args), request_options{timeout_});
+  if (r.is_null()) co_return std::nullopt;
+  co_return account_of(r);
 }
 
 }  // namespace redkit::http::detail

@@ -55,6 +55,12 @@ class accounts {
   asio::awaitable<std::optional<session::clock::time_point>> async_create(const account& a);
   /// The account of `email` (normalised), or nothing. Store failures raise redkit::error.
   asio::awaitable<std::optional<account>> async_find(std::string email);
+  /// Sets the roles and the premium flag given (the others are kept) of the account of `email`
+  /// (normalised), atomically; the account as it is then, or nothing when there is none.
+  /// Store failures raise redkit::error.
+  asio::awaitable<std::optional<account>> async_update(
+      std::string email, std::optional<std::vector<std::string>> roles,
+      std::optional<bool> premium);
 
  private:
   std::shared_ptr<store> store_;

@@ -146,12 +146,19 @@ asio::awaitable<response> login(state_ptr st, const request& req, request_contex
     ++st->m.failures;
     co_return unauthorized(req, "wrong email or password");
   }
-  const auto user = found->user();
+  auto user = found->user();
   const auto device = session::device_id(req["X-Device-Id"]);
   const auto info = session::make_request_info(req[bhttp::field::user_agent],
                                                req[bhttp::field::accept_language], ip);
   const auto issued = co_await st->sessions->async_login(user, device, info);
   ++st->m.logins;
+  // An account change (PATCH /v1/accounts) between the read above and the login gave the
+  // other sessions the new details but not this one: read again, and bring them all level.
+  const auto now = co_await st->accounts.async_find(c.email);
+  if (now && now->id == user.id && (now->roles != user.roles || now->premium != user.premium)) {
+    user = now->user();
+    co_await st->sessions->async_set_user(user);
+  }
   auto out = detail::issued_json(issued);
   out["user"] = detail::user_json(user);
   auto res = detail::json_value_response(bhttp::status::ok, out, req.version());
@@ -217,6 +224,26 @@ asio::awaitable<response> me(state_ptr, const request& req, request_context& ctx
   co_return detail::json_value_response(bhttp::status::ok, out, req.version());
 }
 
+/// Most roles an account may have, and longest role name.
+constexpr std::size_t max_roles = 32, max_role_bytes = 64;
+
+/// PATCH /v1/accounts/{email}: sets roles and/or premium, then gives every live session of the
+/// account the new details.
+asio::awaitable<response> update_account(state_ptr st, const request& req, request_context& ctx) {
+  const auto email = detail::normalise_email(percent_decode(ctx.path_rest));
+  if (!email) detail::bad_request("the path does not end in an email address");
+  const auto body = json_object_body(req);
+  only_fields(body, {"roles", "premium"});
+  auto roles = detail::optional_strings(body, "roles", {}, 0, max_roles, 1, max_role_bytes);
+  const auto premium = detail::optional_bool(body, "premium");
+  if (!roles && !premium) detail::bad_request("nothing to change: give roles, premium or both");
+  const auto a = co_await st->accounts.async_update(*email, std::move(roles), premium);
+  if (!a) co_return problem(bhttp::status::not_found, "no account for this email", req.version());
+  const auto n = co_await st->sessions->async_set_user(a->user());
+  const json::object out{{"user", detail::user_json(a->user())}, {"sessions_updated", n}};
+  co_return detail::json_value_response(bhttp::status::ok, out, req.version());
+}
+
 std::string prometheus(const auth_state& st) {
   const auto sm = st.sessions->metrics();
   std::string out;
@@ -268,7 +295,8 @@ handler route_to(const state_ptr& st, handler_fn f) {
 std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
                                           std::shared_ptr<session::store> sessions,
                                           std::shared_ptr<rate_limit::limiter> limiter,
-                                          const middleware& chain, auth_options options) {
+                                          const middleware& chain, const api_keys& keys,
+                                          auth_options options) {
   const auto invalid = [](std::string what) {
     return error(make_error_code(errc::invalid_argument), "auth: " + what);
   };
@@ -289,6 +317,7 @@ std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
   r.add_prefix(bhttp::verb::delete_, "/auth/sessions/",
                chain.wrap(route_to(st, revoke_session), true));
   r.add(bhttp::verb::get, "/api/me", chain.wrap(route_to(st, me), true));
+  r.add_prefix(bhttp::verb::patch, "/v1/accounts/", keys.guard(route_to(st, update_account)));
   return [st] { return prometheus(*st); };
 }
 

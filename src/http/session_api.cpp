@@ -1,5 +1,5 @@
-// /v1/sessions and /v1/users/{id}/sessions: the session store over HTTP for services in any
-// language (see http_auth.hpp).
+// /v1/sessions, /v1/users/{id} and /v1/users/{id}/sessions: the session store over HTTP for
+// services in any language (see http_auth.hpp).
 #include <redkit/error.hpp>
 #include <redkit/http_auth.hpp>
 
@@ -25,14 +25,20 @@ using store_ptr = std::shared_ptr<session::store>;
 constexpr std::size_t max_user_id_bytes = 512;
 constexpr std::size_t max_device_bytes = 256;
 
+/// The user details of `o` but its id: email, roles, premium (each optional), fields named
+/// after `where`.
+void read_details(const json::object& o, std::string_view where, session::user& u) {
+  u.email = optional_string(o, "email", where).value_or("");
+  if (auto roles = detail::optional_strings(o, "roles", where)) u.roles = std::move(*roles);
+  u.premium = detail::optional_bool(o, "premium", where).value_or(u.premium);
+}
+
 session::user read_user(const json::object& body) {
   const auto& o = detail::required_object(body, "user");
   only_fields(o, {"id", "email", "roles", "premium"}, "user.");
   session::user u;
   u.id = required_string(o, "id", "user.", 1, max_user_id_bytes);
-  u.email = optional_string(o, "email", "user.").value_or("");
-  if (auto roles = detail::optional_strings(o, "roles", "user.")) u.roles = std::move(*roles);
-  u.premium = detail::optional_bool(o, "premium", "user.").value_or(u.premium);
+  read_details(o, "user.", u);
   return u;
 }
 
@@ -130,6 +136,25 @@ asio::awaitable<response> remove(store_ptr sessions, const request& req, request
   co_return detail::json_value_response(bhttp::status::ok, out, req.version());
 }
 
+/// PUT /v1/users/{id} {email?, roles?, premium?}: the user details of every live session of
+/// the user become these (absent fields: empty, none, false).
+asio::awaitable<response> set_user(store_ptr sessions, const request& req, request_context& ctx) {
+  if (ctx.path_rest.find('/') != std::string::npos) {
+    throw problem_error(bhttp::status::not_found, "expected /v1/users/{id}");
+  }
+  session::user u;
+  u.id = percent_decode(ctx.path_rest);
+  if (u.id.size() > max_user_id_bytes) {
+    bad_request(fmt::format("the user id must be 1 to {} bytes", max_user_id_bytes));
+  }
+  const auto body = json_object_body(req);
+  only_fields(body, {"email", "roles", "premium"});
+  read_details(body, {}, u);
+  const auto n = co_await sessions->async_set_user(u);
+  const json::object out{{"updated", n}};
+  co_return detail::json_value_response(bhttp::status::ok, out, req.version());
+}
+
 using handler_fn = asio::awaitable<response> (*)(store_ptr, const request&, request_context&);
 
 handler route_to(const store_ptr& sessions, handler_fn f) {
@@ -146,6 +171,7 @@ void add_session_api(router& r, std::shared_ptr<session::store> sessions, const 
   r.add(bhttp::verb::post, "/v1/sessions/validate", keys.guard(route_to(sessions, validate)));
   r.add_prefix(bhttp::verb::get, "/v1/users/", keys.guard(route_to(sessions, list)));
   r.add_prefix(bhttp::verb::delete_, "/v1/users/", keys.guard(route_to(sessions, remove)));
+  r.add_prefix(bhttp::verb::put, "/v1/users/", keys.guard(route_to(sessions, set_user)));
 }
 
 }  // namespace redkit::http

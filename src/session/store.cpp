@@ -215,7 +215,8 @@ struct store::impl {
         remove_(script::embedded("session/remove")),
         remove_all_(script::embedded("session/remove_all")),
         list_(script::embedded("session/list")),
-        rotate_(script::embedded("session/rotate")) {
+        rotate_(script::embedded("session/rotate")),
+        set_user_(script::embedded("session/set_user")) {
     if (!store_) throw invalid("no store");
     if (opts_.max_sessions == 0) throw invalid("max_sessions must be at least 1");
     if (opts_.idle_timeout.count() <= 0) throw invalid("idle_timeout must be positive");
@@ -420,6 +421,13 @@ struct store::impl {
     co_return static_cast<std::size_t>(n);
   }
 
+  asio::awaitable<std::size_t> set_user(const user& u) {
+    check_user(u);
+    std::vector<std::string> args{user_json(u), idle(), absolute()};
+    co_return static_cast<std::size_t>(
+        integer_of(co_await eval(set_user_, key(u.id), std::move(args))));
+  }
+
   asio::awaitable<std::vector<session>> list(std::string_view user_id) {
     if (user_id.empty() || user_id.size() > 512) throw invalid("user id must be 1 to 512 bytes");
     std::vector<std::string> args{idle(), absolute()};
@@ -501,6 +509,7 @@ struct store::impl {
   const script& remove_all_;
   const script& list_;
   const script& rotate_;
+  const script& set_user_;
   counters m_;
 };
 
@@ -522,6 +531,8 @@ asio::awaitable<std::optional<session>> store::async_validate(std::string_view t
 }
 
 asio::awaitable<bool> store::async_logout(std::string_view token) { return impl_->logout(token); }
+
+asio::awaitable<std::size_t> store::async_set_user(const user& u) { return impl_->set_user(u); }
 
 asio::awaitable<std::size_t> store::async_logout_all(std::string_view user_id) {
   return impl_->logout_all(user_id);
@@ -563,6 +574,10 @@ bool store::logout(std::string_view token) {
 std::size_t store::logout_all(std::string_view user_id) {
   return blocking<std::size_t>(*impl_->store_, "logout_all",
                                [&] { return impl_->logout_all(user_id); });
+}
+
+std::size_t store::set_user(const user& u) {
+  return blocking<std::size_t>(*impl_->store_, "set_user", [&] { return impl_->set_user(u); });
 }
 
 std::vector<session> store::list(std::string_view user_id) {

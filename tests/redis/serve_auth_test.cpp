@@ -1,8 +1,9 @@
 // `redkit serve`'s accounts and sessions end to end, on both stores: register, login (cookie
 // and Bearer), /api/me, the user's sessions, revoke, logout and logout-all; tiers from the
-// account; duplicate and concurrent registrations; one 401 for an unknown email and a wrong
-// password; bad input; the login limits per email and per address; the /v1 session API with
-// and without API keys; the session and account counters in /metrics.
+// account, and an account made premium (its sessions follow); duplicate and concurrent
+// registrations; one 401 for an unknown email and a wrong password; bad input; the login
+// limits per email and per address; the /v1 session API (new user details for every session
+// of a user included) with and without API keys; the session and account counters in /metrics.
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 #include "support/serve_process.hpp"
@@ -12,8 +13,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace redkit::test {
@@ -198,6 +201,84 @@ TEST_P(ServeAuth, TheAccountPicksTheRateLimitTier) {
   EXPECT_EQ(r["X-RateLimit-Remaining"], "999");
   EXPECT_EQ(body_json(c.request("GET", "/api/me", bearer(vip))).at("user").at("premium"), true);
   EXPECT_EQ(c.request("GET", "/api/ping")["X-RateLimit-Limit"], "60");  // anonymous
+}
+
+TEST_P(ServeAuth, AnAccountMadePremiumMovesItsSessionsToThePremiumTierAtOnce) {
+  auto srv = start();
+  client c(srv->port());
+  ASSERT_EQ(register_user(c, "erin@example.com").result_int(), 201u);
+  const auto phone = token_of(c, "erin@example.com", "e1");
+  const auto laptop = token_of(c, "erin@example.com", "e2");
+  EXPECT_EQ(c.request("GET", "/api/ping", bearer(phone))["X-RateLimit-Limit"], "300");
+
+  auto r = c.request("PATCH", "/v1/accounts/Erin%40Example.com", json_type, R"({"premium":true})");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  auto j = body_json(r);
+  EXPECT_EQ(j.at("sessions_updated"), 2);
+  EXPECT_EQ(j.at("user").at("email"), "erin@example.com");
+  EXPECT_EQ(j.at("user").at("premium"), true);
+  EXPECT_EQ(j.at("user").at("roles"), json::parse(R"(["user"])"));
+  r = c.request("GET", "/api/ping", bearer(phone));
+  EXPECT_EQ(r["X-RateLimit-Limit"], "1000");
+  EXPECT_EQ(r["RateLimit-Policy"], "\"premium\";q=1000;w=60");
+  EXPECT_EQ(body_json(c.request("GET", "/api/me", bearer(laptop))).at("user").at("premium"), true);
+  r = login(c, "erin@example.com");  // a new login reads the account
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(body_json(r).at("user").at("premium"), true);
+
+  // Roles alone: premium stays.
+  r = c.request("PATCH", "/v1/accounts/erin@example.com", json_type,
+                R"({"roles":["user","admin"]})");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(body_json(r).at("sessions_updated"), 3);
+  const auto me = body_json(c.request("GET", "/api/me", bearer(phone))).at("user");
+  EXPECT_EQ(me.at("roles"), json::parse(R"(["user","admin"])"));
+  EXPECT_EQ(me.at("premium"), true);
+  // And back.
+  r = c.request("PATCH", "/v1/accounts/erin@example.com", json_type, R"({"premium":false})");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(c.request("GET", "/api/ping", bearer(laptop))["X-RateLimit-Limit"], "300");
+
+  expect_problem(
+      c.request("PATCH", "/v1/accounts/nobody@example.com", json_type, R"({"premium":true})"), 404);
+  const auto bad = [&](std::string path, std::string body, std::string_view names) {
+    const auto res = c.request("PATCH", path, json_type, body);
+    expect_problem(res, 400);
+    EXPECT_NE(text(body_json(res).at("detail")).find(names), std::string::npos)
+        << body << " -> " << res.body();
+  };
+  bad("/v1/accounts/erin@example.com", "{}", "nothing to change");
+  bad("/v1/accounts/erin@example.com", R"({"premium":"yes"})", "premium");
+  bad("/v1/accounts/erin@example.com", R"({"roles":[""]})", "roles");
+  bad("/v1/accounts/erin@example.com", R"({"premium":true,"email":"x@y.z"})", "email");
+  bad("/v1/accounts/not-an-address", R"({"premium":true})", "email address");
+  expect_problem(c.request("PATCH", "/v1/accounts/erin@example.com", "", R"({"premium":true})"),
+                 415);
+  EXPECT_EQ(body_json(c.request("GET", "/api/me", bearer(phone))).at("user").at("roles"),
+            json::parse(R"(["user","admin"])"));  // no bad request changed anything
+}
+
+TEST_P(ServeAuth, ALoginRacingAnAccountChangeEndsWithTheNewDetails) {
+  // A costly hash holds the login between its account read and its session's creation.
+  serve_process srv(store_args({"--password-hash", "moderate"}));
+  client c(srv.port());
+  ASSERT_EQ(register_user(c, "fay@example.com").result_int(), 201u);
+  auto racing = std::async(std::launch::async, [port = srv.port()] {
+    client w(port);
+    return login(w, "fay@example.com");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ASSERT_EQ(racing.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the login was done before the change: make the hash costlier";
+  const auto r =
+      c.request("PATCH", "/v1/accounts/fay@example.com", json_type, R"({"premium":true})");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  const auto in = racing.get();
+  ASSERT_EQ(in.result_int(), 200u) << in.body();
+  EXPECT_EQ(body_json(in).at("user").at("premium"), true);
+  const auto token = text(body_json(in).at("token"));
+  EXPECT_EQ(body_json(c.request("GET", "/api/me", bearer(token))).at("user").at("premium"), true);
+  EXPECT_EQ(c.request("GET", "/api/ping", bearer(token))["X-RateLimit-Limit"], "1000");
 }
 
 TEST_P(ServeAuth, AnEmailGetsOneAccountEvenUnderConcurrentRegistrations) {
@@ -415,6 +496,41 @@ TEST_P(ServeAuth, ServiceApiCreatesValidatesListsAndRevokesSessions) {
   EXPECT_TRUE(has_line(metrics, "redkit_session_logouts_total 3")) << metrics;
 }
 
+TEST_P(ServeAuth, ServiceApiGivesEveryLiveSessionOfAUserNewDetails) {
+  auto srv = start();
+  client c(srv->port());
+  std::vector<std::string> tokens;
+  for (const auto* device : {"a", "b"}) {
+    const auto r = c.request("POST", "/v1/sessions", json_type,
+                             R"({"user":{"id":"plan/7","email":"p@example.com"},"device":")" +
+                                 std::string(device) + "\"}");
+    ASSERT_EQ(r.result_int(), 201u) << r.body();
+    tokens.push_back(text(body_json(r).at("token")));
+  }
+  EXPECT_EQ(c.request("GET", "/api/ping", bearer(tokens[0]))["X-RateLimit-Limit"], "300");
+  auto r = c.request("PUT", "/v1/users/plan%2F7", json_type,
+                     R"({"email":"p@example.com","roles":["pro"],"premium":true})");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(body_json(r), json::parse(R"({"updated":2})"));
+  for (const auto& t : tokens) {
+    r = c.request("POST", "/v1/sessions/validate", json_type,
+                  json::serialize(json::object{{"token", t}}));
+    ASSERT_EQ(r.result_int(), 200u) << r.body();
+    EXPECT_EQ(body_json(r).at("user"),
+              json::parse(R"({"id":"plan/7","email":"p@example.com","roles":["pro"],)"
+                          R"("premium":true})"));
+  }
+  EXPECT_EQ(c.request("GET", "/api/ping", bearer(tokens[1]))["X-RateLimit-Limit"], "1000");
+  // A user with no session: nothing to change.
+  r = c.request("PUT", "/v1/users/nobody", json_type, R"({"premium":true})");
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_EQ(body_json(r), json::parse(R"({"updated":0})"));
+  expect_problem(c.request("PUT", "/v1/users/plan%2F7", json_type, R"({"premium":1})"), 400);
+  expect_problem(c.request("PUT", "/v1/users/plan%2F7", json_type, R"({"id":"x"})"), 400);
+  expect_problem(c.request("PUT", "/v1/users/plan%2F7/sessions", json_type, "{}"), 404);
+  EXPECT_EQ(c.request("GET", "/api/ping", bearer(tokens[1]))["X-RateLimit-Limit"], "1000");
+}
+
 TEST_P(ServeAuth, ServiceApiNeedsAnApiKeyWhenKeysAreSet) {
   auto srv = start({"--api-key", "0123456789abcdef-auth"});
   client c(srv->port());
@@ -426,6 +542,9 @@ TEST_P(ServeAuth, ServiceApiNeedsAnApiKeyWhenKeysAreSet) {
       c.request("POST", "/v1/sessions", json_type + bearer("0123456789abcdef-bad!"), body), 401);
   expect_problem(c.request("GET", "/v1/users/u1/sessions"), 401);
   expect_problem(c.request("DELETE", "/v1/users/u1/sessions"), 401);
+  expect_problem(
+      c.request("PATCH", "/v1/accounts/ivan@example.com", json_type, R"({"premium":true})"), 401);
+  expect_problem(c.request("PUT", "/v1/users/u1", json_type, R"({"premium":true})"), 401);
   r = c.request("POST", "/v1/sessions", json_type + bearer("0123456789abcdef-auth"), body);
   ASSERT_EQ(r.result_int(), 201u) << r.body();
   const auto token = text(body_json(r).at("token"));

@@ -1,7 +1,8 @@
 // The session store on every backend: the token round trip, the per-user cap and the per-device
 // rule under concurrency, validation racing logout, idle and absolute timeouts, throttled
 // touches, the key's TTL, no usable token in a dump of the store, fingerprint policies,
-// rotation, revocation and input checks; on Redis also a killed and a hung server.
+// rotation, new user details for every session of a user, revocation and input checks; on Redis
+// also a killed and a hung server.
 #include "support/backends.hpp"
 #include "support/store_helpers.hpp"
 
@@ -896,6 +897,53 @@ TEST_P(SessionStore, RotationIssuesANewTokenForTheSameSession) {
   EXPECT_FALSE(s.rotate(r2->token));  // a logged-out session
   EXPECT_FALSE(s.rotate(r2->token, promoted));
   EXPECT_EQ(s.metrics().rotations, 2u);
+}
+
+TEST_P(SessionStore, SetUserChangesEveryLiveSessionOfTheUserAndNothingElse) {
+  session::store s(store_, quick());
+  const auto u = make_user("user:upgrade");
+  const auto phone = s.login(u, "phone", browser);
+  const auto laptop = s.login(u, "laptop", browser);
+  const auto other = s.login(make_user("user:bystander"), "phone", browser);
+  const auto before = s.list(u.id);
+  ASSERT_EQ(before.size(), 2u);
+
+  auto premium = u;
+  premium.premium = true;
+  premium.roles = {"reader", "subscriber"};
+  EXPECT_EQ(s.set_user(premium), 2u);
+  const auto after = s.list(u.id);
+  ASSERT_EQ(after.size(), 2u);
+  for (std::size_t i = 0; i < after.size(); ++i) {  // devices and times are kept
+    const auto& b = *std::find_if(before.begin(), before.end(),
+                                  [&](const auto& x) { return x.id == after[i].id; });
+    EXPECT_EQ(after[i].device, b.device);
+    EXPECT_EQ(after[i].user_agent, b.user_agent);
+    EXPECT_EQ(after[i].created, b.created);
+    EXPECT_EQ(after[i].last_access, b.last_access);
+    EXPECT_EQ(after[i].expires_at, b.expires_at);
+  }
+  for (const auto* token : {&phone.token, &laptop.token}) {
+    const auto v = s.validate(*token, browser);  // the tokens still work
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->user, premium);
+  }
+  const auto v = s.validate(other.token, browser);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->user, make_user("user:bystander"));  // another user's session is untouched
+
+  // A user with no live session: nothing to change, and no key is made.
+  EXPECT_EQ(s.set_user(make_user("user:nobody")), 0u);
+  EXPECT_EQ(integer(command{"EXISTS", s.key("user:nobody")}), 0);
+  // Dead sessions are not brought back: they are dropped.
+  advance(500ms);  // past the 400 ms idle timeout
+  EXPECT_EQ(s.set_user(u), 0u);
+  EXPECT_FALSE(s.validate(phone.token, browser));
+  EXPECT_EQ(integer(command{"HLEN", s.key(u.id)}), 0);
+
+  const auto e = error_from([&] { s.set_user(make_user("")); });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code(), make_error_code(errc::invalid_argument));
 }
 
 TEST_P(SessionStore, RevokeEndsOneSessionAndListShowsMostRecentFirst) {
