@@ -27,8 +27,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 
 namespace redkit::cli {
@@ -72,17 +74,38 @@ std::optional<std::string> scalar_text(const toml::node& n) {
   return std::nullopt;
 }
 
-/// Applies the `[server]` table of the TOML file `path` to the options of `app` that neither a
+/// The TOML config file, read once at start-up so that every part configured from it sees the
+/// same text.
+struct config_file {
+  std::string path;  ///< empty: none
+  std::string text;
+};
+
+config_file read_config(const std::string& path) {
+  config_file f{path, {}};
+  if (path.empty()) return f;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || !text) {
+    throw error(make_error_code(errc::invalid_argument), "config " + path + ": cannot be read");
+  }
+  f.text = std::move(text).str();
+  return f;
+}
+
+/// Applies the `[server]` table of the TOML file to the options of `app` that neither a
 /// flag nor the environment set (flags, then env, then the file, then the defaults). Keys are
 /// the flags' names with '_' for '-'. Throws redkit::error(errc::invalid_argument) naming the
 /// key for an unknown key or a value of the wrong kind.
-void apply_config_file(CLI::App& app, const std::string& path) {
+void apply_config_file(CLI::App& app, const config_file& file) {
+  const auto& path = file.path;
   const auto bad = [&](const std::string& what) {
     return error(make_error_code(errc::invalid_argument), "config " + path + ": " + what);
   };
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(file.text, path);
   } catch (const toml::parse_error& e) {
     throw bad(fmt::format("line {}: {}", e.source().begin.line, e.description()));
   }
@@ -157,8 +180,7 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
                          std::shared_ptr<http::request_metrics> metrics,
                          std::shared_ptr<rate_limit::limiter> limiter,
                          std::shared_ptr<session::store> sessions, http::auth_options auth,
-                         const std::string& config_file,
-                         const http::queue_api_options& queue_opts) {
+                         const config_file& config, const http::queue_api_options& queue_opts) {
   http::router r;
   auto cache_metrics = http::add_cache_api(r, s, keys);
   auto auth_metrics = http::add_auth_api(r, s, sessions, limiter, chain, keys, std::move(auth));
@@ -166,8 +188,8 @@ http::router make_routes(std::shared_ptr<store> s, std::chrono::milliseconds sto
   http::add_ratelimit_api(r, limiter, chain.tiers(), keys);
   auto leaderboard_metrics = http::add_leaderboard_api(
       r, s, keys,
-      config_file.empty() ? http::leaderboard_configs{}
-                          : http::load_leaderboards_toml_file(config_file),
+      config.path.empty() ? http::leaderboard_configs{}
+                          : http::load_leaderboards_toml(config.text, config.path),
       store_timeout);
   auto queue_metrics = http::add_queue_api(r, s, keys, queue_opts);
   r.add(bhttp::verb::get, "/metrics",
@@ -340,7 +362,8 @@ runner add_serve(CLI::App& app) {
   app.add_flag("--list-routes", o->list_routes,
                "Print every route (METHOD PATH; a prefix route ends in *) and exit");
   return [o, &app] {
-    if (!o->config.empty()) apply_config_file(app, o->config);
+    const auto config = read_config(o->config);
+    if (!config.path.empty()) apply_config_file(app, config);
     o->server.request_timeout = std::chrono::milliseconds(o->request_timeout_ms);
     o->server.idle_timeout = std::chrono::milliseconds(o->idle_timeout_ms);
     o->server.handler_timeout = std::chrono::milliseconds(o->handler_timeout_ms);
@@ -351,8 +374,10 @@ runner add_serve(CLI::App& app) {
     sto.request_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     auto s = store::open(o->url, sto);
     http::middleware_options mo;
-    if (!o->config.empty()) mo.tiers.load_toml_file(o->config);
-    if (!o->config.empty()) mo.routes = http::load_routes_toml_file(o->config);
+    if (!config.path.empty()) {
+      mo.tiers.load_toml(config.text, config.path);
+      mo.routes = http::load_routes_toml(config.text, config.path);
+    }
     for (const auto& t : o->tiers) mo.tiers.apply_override(t);
     mo.trusted_proxies = rate_limit::proxy_trust(std::span<const std::string>(o->proxies));
     rate_limit::limiter_options lo;
@@ -389,7 +414,7 @@ runner add_serve(CLI::App& app) {
     qo.store_timeout = std::chrono::milliseconds(o->store_timeout_ms);
     auto routes = make_routes(s, std::chrono::milliseconds(o->store_timeout_ms), chain,
                               http::api_keys(o->api_keys), o->server.metrics, limiter, sessions,
-                              std::move(auth), o->config, qo);
+                              std::move(auth), config, qo);
     if (o->list_routes) {
       for (const auto& [method, path] : routes.list()) {
         fmt::print("{} {}\n", std::string_view(bhttp::to_string(method)), path);

@@ -109,8 +109,8 @@ class tier_set {
   /// follow the policy-name rule; policy names are unique within a tier; unknown keys inside
   /// `tiers` are errors, other top-level tables are ignored (the server shares the file).
   /// Loading is all-or-nothing. Throws redkit::error(errc::invalid_argument) naming the
-  /// file position of what is wrong.
-  void load_toml(std::string_view text);
+  /// file position of what is wrong (and `source`, the file's name, when given).
+  void load_toml(std::string_view text, const std::string& source = {});
   /// Same, from a file (errc::invalid_argument also when it cannot be read).
   void load_toml_file(const std::filesystem::path& file);
   /// Applies "NAME=LIMIT/WINDOW" (the server's --tier flag): tier NAME becomes one sliding_log

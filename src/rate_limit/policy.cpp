@@ -344,18 +344,15 @@ tier_set tier_set::none() {
   return s;
 }
 
-void tier_set::load_toml(std::string_view text) {
-  for (auto& t : read_toml(text, {})) {
+void tier_set::load_toml(std::string_view text, const std::string& source) {
+  for (auto& t : read_toml(text, source)) {
     auto name = t.name;
     tiers_.insert_or_assign(std::move(name), std::move(t));
   }
 }
 
 void tier_set::load_toml_file(const std::filesystem::path& file) {
-  for (auto& t : read_toml(config::read_file(file, toml_reader::kind), file.string())) {
-    auto name = t.name;
-    tiers_.insert_or_assign(std::move(name), std::move(t));
-  }
+  load_toml(config::read_file(file, toml_reader::kind), file.string());
 }
 
 void tier_set::apply_override(std::string_view spec) {
