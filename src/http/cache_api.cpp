@@ -175,9 +175,10 @@ std::string value_bytes(const boost::json::object& body) {
 /// {"key","value","encoding"}: the value as text when it is UTF-8, else in base64 (JSON cannot
 /// carry other bytes).
 std::string value_json(std::string_view key, std::string_view value) {
-  const bool text = detail::valid_utf8(value);
+  const bool text = detail::valid_utf8(value);  // (and base64 is ASCII: no second scan)
   return fmt::format(R"({{"key":{},"value":{},"encoding":"{}"}})", json_string(key),
-                     json_string(text ? std::string(value) : detail::base64_encode(value)),
+                     text ? detail::json_string_of_utf8(value)
+                          : detail::json_string_of_utf8(detail::base64_encode(value)),
                      text ? "utf-8" : "base64");
 }
 

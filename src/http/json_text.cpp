@@ -45,8 +45,12 @@ bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+std::string json_string_of_utf8(std::string_view s) {
+  return boost::json::serialize(boost::json::string(s));
+}
+
 std::string json_string(std::string_view s) {
-  if (valid_utf8(s)) return boost::json::serialize(boost::json::string(s));
+  if (valid_utf8(s)) return json_string_of_utf8(s);
   std::string text;
   text.reserve(s.size() + 8);
   while (!s.empty()) {
@@ -59,7 +63,7 @@ std::string json_string(std::string_view s) {
       s.remove_prefix(n);
     }
   }
-  return boost::json::serialize(boost::json::string(text));
+  return json_string_of_utf8(text);
 }
 
 std::string base64_encode(std::string_view bytes) {

@@ -11,6 +11,8 @@ namespace redkit::http::detail {
 /// `s` as a quoted, escaped JSON string. JSON text is UTF-8: a byte of `s` that is not part of
 /// well-formed UTF-8 becomes U+FFFD (use base64_encode for bytes that must survive).
 std::string json_string(std::string_view s);
+/// As json_string, for `s` already known to be well-formed UTF-8 (not checked again).
+std::string json_string_of_utf8(std::string_view s);
 
 /// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
 /// U+10FFFF).
