@@ -111,14 +111,20 @@ class router {
   /// period: for handlers that wait (long polls) to answer at once. It runs on the thread
   /// that calls server::stop.
   void on_stop(std::function<void()> f);
-  /// Runs the on_stop functions, in the order they were added.
+  /// `f` runs once the server's threads have ended, before the requests they left suspended
+  /// are destroyed: for helpers with threads of their own that complete into the server's
+  /// (a hashing pool) to stop and join while nothing else runs. On the thread of
+  /// server::stop.
+  void on_stopped(std::function<void()> f);
+  /// Run the on_stop or the on_stopped functions, in the order they were added.
   void stopping() const;
+  void stopped() const;
 
  private:
   using methods = std::vector<std::pair<bhttp::verb, handler>>;
   std::map<std::string, methods, std::less<>> routes_;
   std::map<std::string, methods, std::less<>> prefixes_;
-  std::vector<std::function<void()>> on_stop_;
+  std::vector<std::function<void()>> on_stop_, on_stopped_;
 };
 
 /// Thrown by a handler to answer a problem+json response of `status` with what() as detail.

@@ -318,6 +318,8 @@ std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
                chain.wrap(route_to(st, revoke_session), true));
   r.add(bhttp::verb::get, "/api/me", chain.wrap(route_to(st, me), true));
   r.add_prefix(bhttp::verb::patch, "/v1/accounts/", keys.guard(route_to(st, update_account)));
+  // Hashes still running when the server's threads are gone finish now, into stopped contexts.
+  r.on_stopped([hasher = st->hasher] { hasher->stop(); });
   return [st] { return prometheus(*st); };
 }
 

@@ -95,7 +95,17 @@ password_hasher::password_hasher(password_cost cost, unsigned threads, std::size
 
 password_hasher::~password_hasher() { pool_.join(); }
 
+void password_hasher::stop() {
+  stopped_ = true;
+  pool_.join();
+}
+
+void password_hasher::check_running() const {
+  if (stopped_) throw problem_error(bhttp::status::service_unavailable, "the server is stopping");
+}
+
 void password_hasher::reserve() {
+  check_running();
   if (pending_->fetch_add(1) >= limit_) {
     pending_->fetch_sub(1);
     ++rejected_;
@@ -107,9 +117,9 @@ void password_hasher::reserve() {
 asio::awaitable<std::string> password_hasher::async_hash(std::string password) {
   reserve();
   const release guard{pending_};
-  auto work = [password = std::move(password), ops = opslimit_,
-               mem = memlimit_]() -> asio::awaitable<std::string> {
-    co_return hash_now(password, ops, mem);
+  auto work = [this, password = std::move(password)]() -> asio::awaitable<std::string> {
+    check_running();
+    co_return hash_now(password, opslimit_, memlimit_);
   };
   co_return co_await asio::co_spawn(pool_.get_executor(), std::move(work), asio::use_awaitable);
 }
@@ -119,7 +129,9 @@ asio::awaitable<bool> password_hasher::async_verify(std::string hash, std::strin
   const release guard{pending_};
   const bool known = !hash.empty();
   if (!known) hash = dummy_;
-  auto work = [hash = std::move(hash), password = std::move(password)]() -> asio::awaitable<bool> {
+  auto work = [this, hash = std::move(hash),
+               password = std::move(password)]() -> asio::awaitable<bool> {
+    check_running();
     co_return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
   };
   const bool match =

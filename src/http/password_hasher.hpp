@@ -25,6 +25,10 @@ class password_hasher : public std::enable_shared_from_this<password_hasher> {
   password_hasher(password_cost cost, unsigned threads, std::size_t queue);
   /// Waits for the hashes running.
   ~password_hasher();
+  /// For shutdown, once nothing else runs: waits for the hashes running, and the ones waiting
+  /// end at once with 503, as do later calls; their results are posted to their callers'
+  /// executors. Idempotent.
+  void stop();
   password_hasher(const password_hasher&) = delete;
   password_hasher& operator=(const password_hasher&) = delete;
 
@@ -43,6 +47,8 @@ class password_hasher : public std::enable_shared_from_this<password_hasher> {
   std::uint64_t rejected() const noexcept { return rejected_.load(); }
 
  private:
+  /// Throws problem_error 503 once stop() was called.
+  void check_running() const;
   /// Reserves a place in the queue; throws problem_error 503 when there is none.
   void reserve();
 
@@ -53,6 +59,7 @@ class password_hasher : public std::enable_shared_from_this<password_hasher> {
   // Shared with the coroutines' release guards, which may outlive this object at shutdown.
   std::shared_ptr<std::atomic<std::size_t>> pending_;
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<bool> stopped_{false};
   asio::thread_pool pool_;
 };
 

@@ -114,8 +114,14 @@ std::vector<std::pair<bhttp::verb, std::string>> router::list() const {
 
 void router::on_stop(std::function<void()> f) { on_stop_.push_back(std::move(f)); }
 
+void router::on_stopped(std::function<void()> f) { on_stopped_.push_back(std::move(f)); }
+
 void router::stopping() const {
   for (const auto& f : on_stop_) f();
+}
+
+void router::stopped() const {
+  for (const auto& f : on_stopped_) f();
 }
 
 router::match router::find(bhttp::verb method, std::string_view path) const {
@@ -563,6 +569,7 @@ struct server::impl {
     for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
+    routes.stopped();
     lock.lock();
     stopped = true;
     cv.notify_all();
@@ -577,8 +584,9 @@ struct server::impl {
   std::vector<std::unique_ptr<context>> iocs;
   std::size_t next = 0;  // the accept loop's round robin
   tcp::acceptor acceptor;
-  // After iocs, so it goes first: what the handlers own (e.g. a hashing pool, which joins its
-  // threads) ends while the contexts, where their completions are posted, still exist.
+  // After iocs, so it goes first: what the handlers own ends while the contexts, where their
+  // completions are posted, still exist. A helper with threads of its own (the hashing pool)
+  // is stopped earlier, by routes.stopped(), while no thread of the server runs.
   router routes;
   std::uint16_t port = 0;
   std::vector<std::thread> threads;

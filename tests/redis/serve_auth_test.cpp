@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <future>
 #include <memory>
 #include <string>
@@ -279,6 +280,27 @@ TEST_P(ServeAuth, ALoginRacingAnAccountChangeEndsWithTheNewDetails) {
   const auto token = text(body_json(in).at("token"));
   EXPECT_EQ(body_json(c.request("GET", "/api/me", bearer(token))).at("user").at("premium"), true);
   EXPECT_EQ(c.request("GET", "/api/ping", bearer(token))["X-RateLimit-Limit"], "1000");
+}
+
+TEST_P(ServeAuth, SigtermWhilePasswordsAreHashingExitsCleanly) {
+  // One costly hashing thread, three registrations queued on it, no grace: the server's threads
+  // end while hashes run and wait, and the pool must stop before what it completes into goes.
+  serve_process srv(store_args(
+      {"--password-hash", "moderate", "--password-hash-threads", "1", "--grace-ms", "0"}));
+  std::vector<std::future<void>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::async(std::launch::async, [port = srv.port(), i] {
+      try {
+        client c(port);
+        register_user(c, "g" + std::to_string(i) + "@example.com");
+      } catch (const std::exception&) {  // the connection may close unanswered
+      }
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  srv.signal(SIGTERM);
+  EXPECT_EQ(srv.wait_exit(std::chrono::seconds(10)), 0);
+  for (auto& f : clients) f.get();
 }
 
 TEST_P(ServeAuth, AnEmailGetsOneAccountEvenUnderConcurrentRegistrations) {
