@@ -33,22 +33,6 @@ session::request_info request_of(std::uint64_t u) {
   return {.user_agent = fmt::format("bench-agent/{}", u % 50), .accept_language = "en-US"};
 }
 
-/// Every session hash's field count (sessions), by SCAN.
-asio::awaitable<std::vector<std::int64_t>> session_counts(store& s) {
-  std::vector<std::int64_t> counts;
-  std::string cursor = "0";
-  do {
-    const auto r = co_await s.async_exec(
-        command{"SCAN", cursor, "MATCH", "rk:sess:*:sessions", "COUNT", "1000"});
-    if (r.elements.size() != 2) throw error(make_error_code(errc::unexpected_reply), "SCAN");
-    cursor = r.elements[0].string;
-    for (const auto& key : r.elements[1].elements) {
-      counts.push_back((co_await s.async_exec(command{"HLEN", key.string})).integer);
-    }
-  } while (cursor != "0");
-  co_return counts;
-}
-
 }  // namespace
 
 int run_sessions_bench(const bench_options& o) {
@@ -101,16 +85,11 @@ int run_sessions_bench(const bench_options& o) {
         if (!co_await sessions.async_validate(*t.token, requests[t.user])) ++invalid;
       });
 
-  std::vector<std::int64_t> counts;
-  drive(ioc, [&]() -> asio::awaitable<void> { counts = co_await session_counts(*s); }());
+  session::session_census census;
+  drive(ioc, [&]() -> asio::awaitable<void> { census = co_await sessions.async_census(); }());
   s->close();
   ioc.run_for(std::chrono::milliseconds(100));
-
-  std::int64_t live_sessions = 0, max_per_user = 0;
-  for (const auto c : counts) {
-    live_sessions += c;
-    max_per_user = std::max(max_per_user, c);
-  }
+  const auto live_sessions = census.sessions, max_per_user = census.most_per_user;
   const auto errors = login.errors + validate.errors;
   const auto store_desc = parse_store_url(o.url).redacted();
   const double login_rate = per_second(logins.size(), login),

@@ -63,6 +63,7 @@ struct serve_options {
   std::string session_absolute_timeout = "7d";
   std::size_t session_max_per_user = 5;
   std::string session_fingerprint = "strict";
+  std::string session_census_interval = "1m";
   std::uint64_t queue_lease_ms = 30000;
 };
 
@@ -335,6 +336,12 @@ runner add_serve(CLI::App& app) {
       ->envname("REDKIT_SESSION_MAX_PER_USER")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
       ->capture_default_str();
+  app.add_option("--session-census-interval", o->session_census_interval,
+                 "How old the session census in /metrics (users and sessions stored, by a "
+                 "SCAN of the store's keys) may grow before a scrape starts a new one in the "
+                 "background; 0: no census")
+      ->envname("REDKIT_SESSION_CENSUS_INTERVAL")
+      ->capture_default_str();
   app.add_option("--session-fingerprint", o->session_fingerprint,
                  "A session presented with another User-Agent/Accept-Language: strict (ended), "
                  "report (kept, counted and logged) or off")
@@ -399,6 +406,9 @@ runner add_serve(CLI::App& app) {
     auth.login_per_email = rate_limit::parse_rate("login_email", o->login_limit_email);
     auth.login_per_ip = rate_limit::parse_rate("login_ip", o->login_limit_ip);
     auth.cookie = mo.cookie;
+    auth.census_interval = o->session_census_interval == "0"
+                               ? std::chrono::milliseconds(0)
+                               : rate_limit::parse_duration(o->session_census_interval);
     const http::middleware chain(sessions, limiter, std::move(mo));
 
     // Signals are taken on this thread, so stop() (which joins the server's threads) never

@@ -62,6 +62,11 @@ struct auth_options {
   session::cookie_options cookie = session::development_cookie();
   /// Roles a new account gets. Default {"user"}.
   std::vector<std::string> default_roles{"user"};
+  /// How old the session census in /metrics (redkit_session_users, redkit_session_stored) may
+  /// grow: a scrape that finds it older starts a new one in the background (the scrape
+  /// reports the last one). A census is a SCAN of the store's keys; zero: no census. Default
+  /// 1 minute.
+  std::chrono::milliseconds census_interval{60000};
 };
 
 /// The end-user endpoints, each behind `chain` (session, then the tiered rate limit):
@@ -79,7 +84,8 @@ struct auth_options {
 /// `sessions` should be the middleware's own store, so its counters cover every validation.
 /// Throws redkit::error(errc::invalid_argument) for bad options. Returns what /metrics adds:
 /// the session store's counters and the accounts' (registrations, logins, failures, limited
-/// attempts, password-hash queue), in Prometheus text.
+/// attempts, password-hash queue), and the session census (options::census_interval), in
+/// Prometheus text.
 std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
                                           std::shared_ptr<session::store> sessions,
                                           std::shared_ptr<rate_limit::limiter> limiter,

@@ -129,6 +129,17 @@ struct metrics {
   std::uint64_t store_errors = 0;  ///< calls that failed on the store (they raise)
 };
 
+/// What store::census() counts.
+struct session_census {
+  /// Users with sessions stored. Exact: a user's hash goes with its last live session.
+  std::uint64_t users = 0;
+  /// Sessions stored: the live ones, and dead ones that no call of their user has pruned yet
+  /// (an upper bound of the live sessions).
+  std::uint64_t sessions = 0;
+  /// The most sessions stored for one user.
+  std::uint64_t most_per_user = 0;
+};
+
 /// Sessions on a store. Store failures raise redkit::error: without its store a session can
 /// be neither proven nor refused, and the caller (e.g. the server: 503) decides.
 class store {
@@ -158,6 +169,11 @@ class store {
   /// keeping their tokens and times; returns how many. Throws errc::invalid_argument for an
   /// empty or over-long user id.
   asio::awaitable<std::size_t> async_set_user(const user& u);
+  /// Counts the users and stored sessions of this prefix by SCAN (MATCH on the session keys,
+  /// COUNT 1000) and HLEN of each key found, one page per round trip: O(keys in the
+  /// database), each call within options::timeout. Not a snapshot: sessions made or ended
+  /// while it runs may be counted or not. For metrics, not for decisions.
+  asio::awaitable<session_census> async_census();
   /// The live sessions of `user_id`, most recently accessed first.
   asio::awaitable<std::vector<session>> async_list(std::string_view user_id);
   /// Ends `user_id`'s session `session_id` (from list()); false if it was not live.
@@ -174,6 +190,7 @@ class store {
   bool logout(std::string_view token);
   std::size_t logout_all(std::string_view user_id);
   std::size_t set_user(const user& u);
+  session_census census();
   std::vector<session> list(std::string_view user_id);
   bool revoke(std::string_view user_id, std::string_view session_id);
   std::optional<issued> rotate(std::string_view token, std::optional<user> u = std::nullopt);

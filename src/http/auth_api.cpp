@@ -14,7 +14,13 @@
 #include "http/request_fields.hpp"
 #include "script_reply.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
 #include <utility>
 
 namespace redkit::http {
@@ -32,10 +38,22 @@ struct auth_counters {
   std::atomic<std::uint64_t> registrations{0}, conflicts{0}, logins{0}, failures{0}, limited{0};
 };
 
+/// The last session census for /metrics, refreshed in the background when a scrape finds it
+/// older than auth_options::census_interval.
+struct census_cache {
+  std::mutex mu;
+  std::optional<session::session_census> last;
+  std::chrono::steady_clock::time_point done{};   // when `last` was taken
+  std::chrono::steady_clock::time_point tried{};  // when the latest census ended, or failed
+  bool running = false;
+  std::uint64_t failures = 0;
+};
+
 struct auth_state {
   auth_state(std::shared_ptr<store> s, std::shared_ptr<session::store> ss,
              std::shared_ptr<rate_limit::limiter> l, auth_options opts)
       : o(std::move(opts)),
+        executor(s->get_executor()),
         sessions(std::move(ss)),
         limiter(std::move(l)),
         accounts(std::move(s), o.prefix, o.timeout),
@@ -45,6 +63,7 @@ struct auth_state {
         email_policies{o.login_per_email} {}
 
   const auth_options o;
+  const asio::any_io_executor executor;  // the store's: where the census runs
   const std::shared_ptr<session::store> sessions;
   const std::shared_ptr<rate_limit::limiter> limiter;
   detail::accounts accounts;
@@ -52,6 +71,7 @@ struct auth_state {
   const std::vector<rate_limit::policy> ip_policies;
   const std::vector<rate_limit::policy> email_policies;
   auth_counters m;
+  census_cache census;
 };
 
 using state_ptr = std::shared_ptr<auth_state>;
@@ -244,7 +264,69 @@ asio::awaitable<response> update_account(state_ptr st, const request& req, reque
   co_return detail::json_value_response(bhttp::status::ok, out, req.version());
 }
 
-std::string prometheus(const auth_state& st) {
+/// Starts a census unless one runs or the last one is younger than the interval (0: never).
+void refresh_census(const state_ptr& st) {
+  const auto interval = st->o.census_interval;
+  if (interval.count() == 0) return;
+  {
+    std::lock_guard lock(st->census.mu);
+    const auto now = std::chrono::steady_clock::now();
+    if (st->census.running || (st->census.tried != std::chrono::steady_clock::time_point{} &&
+                               now - st->census.tried < interval)) {
+      return;
+    }
+    st->census.running = true;
+  }
+  asio::co_spawn(
+      st->executor,
+      [st]() -> asio::awaitable<void> {
+        std::optional<session::session_census> c;
+        try {
+          c = co_await st->sessions->async_census();
+        } catch (const std::exception&) {  // counted; the next scrape after the interval retries
+        }
+        std::lock_guard lock(st->census.mu);
+        st->census.running = false;
+        st->census.tried = std::chrono::steady_clock::now();
+        if (c) {
+          st->census.last = c;
+          st->census.done = st->census.tried;
+        } else {
+          ++st->census.failures;
+        }
+      },
+      asio::detached);
+}
+
+/// The census gauges (none before the first census has ended) and its failures.
+std::string census_prometheus(auth_state& st) {
+  std::lock_guard lock(st.census.mu);
+  std::string out = fmt::format(
+      "# HELP redkit_session_census_failures_total Session censuses that failed on the store.\n"
+      "# TYPE redkit_session_census_failures_total counter\n"
+      "redkit_session_census_failures_total {}\n",
+      st.census.failures);
+  if (!st.census.last) return out;
+  const auto age =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - st.census.done).count();
+  out += fmt::format(
+      "# HELP redkit_session_users Users with sessions stored (census).\n"
+      "# TYPE redkit_session_users gauge\n"
+      "redkit_session_users {}\n"
+      "# HELP redkit_session_stored Sessions stored (census): the live ones, and dead ones not "
+      "yet pruned.\n"
+      "# TYPE redkit_session_stored gauge\n"
+      "redkit_session_stored {}\n"
+      "# HELP redkit_session_census_age_seconds How old the census above is.\n"
+      "# TYPE redkit_session_census_age_seconds gauge\n"
+      "redkit_session_census_age_seconds {:.3f}\n",
+      st.census.last->users, st.census.last->sessions, age);
+  return out;
+}
+
+std::string prometheus(const state_ptr& ptr) {
+  refresh_census(ptr);
+  const auto& st = *ptr;
   const auto sm = st.sessions->metrics();
   std::string out;
   const auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
@@ -281,7 +363,7 @@ std::string prometheus(const auth_state& st) {
       "# TYPE redkit_auth_password_hashes_pending gauge\n"
       "redkit_auth_password_hashes_pending {}\n",
       st.hasher->pending());
-  return out;
+  return out + census_prometheus(*ptr);
 }
 
 using handler_fn = asio::awaitable<response> (*)(state_ptr, const request&, request_context&);
@@ -300,7 +382,7 @@ std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
   const auto invalid = [](std::string what) {
     return error(make_error_code(errc::invalid_argument), "auth: " + what);
   };
-  if (!sessions || !limiter) throw invalid("needs a session store and a limiter");
+  if (!s || !sessions || !limiter) throw invalid("needs a store, a session store and a limiter");
   rate_limit::validate(options.login_per_email);
   rate_limit::validate(options.login_per_ip);
   if (options.login_per_email.name == options.login_per_ip.name) {
@@ -320,7 +402,8 @@ std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
   r.add_prefix(bhttp::verb::patch, "/v1/accounts/", keys.guard(route_to(st, update_account)));
   // Hashes still running when the server's threads are gone finish now, into stopped contexts.
   r.on_stopped([hasher = st->hasher] { hasher->stop(); });
-  return [st] { return prometheus(*st); };
+  refresh_census(st);  // so that the first scrape has one
+  return [st] { return prometheus(st); };
 }
 
 }  // namespace redkit::http

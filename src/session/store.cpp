@@ -428,6 +428,37 @@ struct store::impl {
         integer_of(co_await eval(set_user_, key(u.id), std::move(args))));
   }
 
+  asio::awaitable<session_census> census() {
+    session_census out;
+    std::string pattern;  // the prefix with glob characters escaped, then the keys' shape
+    for (const char c : opts_.prefix) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += ":sess:{*}:sessions";
+    const request_options ro{opts_.timeout};
+    std::string cursor = "0";
+    do {
+      command scan{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000", "TYPE", "hash"};
+      const auto page = co_await store_->async_exec(std::move(scan), ro);
+      const auto& e = array_of(page);
+      if (e.size() != 2) throw unexpected("unexpected reply from SCAN");
+      cursor = string_of(e[0]);
+      std::vector<command> lengths;
+      for (const auto& key : array_of(e[1])) lengths.push_back(command{"HLEN", string_of(key)});
+      if (lengths.empty()) continue;
+      const auto counts = co_await store_->async_pipeline(std::move(lengths), ro);
+      for (const auto& n : counts) {
+        const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(0, integer_of(n)));
+        if (v == 0) continue;  // expired since the SCAN
+        ++out.users;
+        out.sessions += v;
+        out.most_per_user = std::max(out.most_per_user, v);
+      }
+    } while (cursor != "0");
+    co_return out;
+  }
+
   asio::awaitable<std::vector<session>> list(std::string_view user_id) {
     if (user_id.empty() || user_id.size() > 512) throw invalid("user id must be 1 to 512 bytes");
     std::vector<std::string> args{idle(), absolute()};
@@ -532,6 +563,8 @@ asio::awaitable<std::optional<session>> store::async_validate(std::string_view t
 
 asio::awaitable<bool> store::async_logout(std::string_view token) { return impl_->logout(token); }
 
+asio::awaitable<session_census> store::async_census() { return impl_->census(); }
+
 asio::awaitable<std::size_t> store::async_set_user(const user& u) { return impl_->set_user(u); }
 
 asio::awaitable<std::size_t> store::async_logout_all(std::string_view user_id) {
@@ -578,6 +611,10 @@ std::size_t store::logout_all(std::string_view user_id) {
 
 std::size_t store::set_user(const user& u) {
   return blocking<std::size_t>(*impl_->store_, "set_user", [&] { return impl_->set_user(u); });
+}
+
+session_census store::census() {
+  return blocking<session_census>(*impl_->store_, "census", [&] { return impl_->census(); });
 }
 
 std::vector<session> store::list(std::string_view user_id) {

@@ -3,7 +3,8 @@
 // account, and an account made premium (its sessions follow); duplicate and concurrent
 // registrations; one 401 for an unknown email and a wrong password; bad input; the login
 // limits per email and per address; the /v1 session API (new user details for every session
-// of a user included) with and without API keys; the session and account counters in /metrics.
+// of a user included) with and without API keys; the session and account counters and the
+// session census in /metrics.
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 #include "support/serve_process.hpp"
@@ -551,6 +552,33 @@ TEST_P(ServeAuth, ServiceApiGivesEveryLiveSessionOfAUserNewDetails) {
   expect_problem(c.request("PUT", "/v1/users/plan%2F7", json_type, R"({"id":"x"})"), 400);
   expect_problem(c.request("PUT", "/v1/users/plan%2F7/sessions", json_type, "{}"), 404);
   EXPECT_EQ(c.request("GET", "/api/ping", bearer(tokens[1]))["X-RateLimit-Limit"], "1000");
+}
+
+TEST_P(ServeAuth, MetricsCarryASessionCensusNoOlderThanItsInterval) {
+  auto srv = start({"--session-census-interval", "200ms"});
+  client c(srv->port());
+  for (const auto* user : {"c1", "c1", "c2"}) {
+    const auto r = c.request("POST", "/v1/sessions", json_type,
+                             R"({"user":{"id":")" + std::string(user) + "\"}}");
+    ASSERT_EQ(r.result_int(), 201u) << r.body();
+  }
+  // A scrape reports the last census and, once it is older than 200 ms, starts the next.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::string metrics;
+  while (std::chrono::steady_clock::now() < deadline) {
+    metrics = c.request("GET", "/metrics").body();
+    if (has_line(metrics, "redkit_session_users 2")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(has_line(metrics, "redkit_session_users 2")) << metrics;
+  EXPECT_TRUE(has_line(metrics, "redkit_session_stored 3")) << metrics;
+  EXPECT_TRUE(has_line(metrics, "redkit_session_census_failures_total 0")) << metrics;
+  EXPECT_NE(metrics.find("# TYPE redkit_session_census_age_seconds gauge\n"), std::string::npos);
+  // Off: no census at all.
+  auto off = start({"--session-census-interval", "0"});
+  client o(off->port());
+  const auto none = o.request("GET", "/metrics").body();
+  EXPECT_EQ(none.find("redkit_session_users"), std::string::npos) << none;
 }
 
 TEST_P(ServeAuth, ServiceApiNeedsAnApiKeyWhenKeysAreSet) {

@@ -1,8 +1,8 @@
 // The session store on every backend: the token round trip, the per-user cap and the per-device
 // rule under concurrency, validation racing logout, idle and absolute timeouts, throttled
 // touches, the key's TTL, no usable token in a dump of the store, fingerprint policies,
-// rotation, new user details for every session of a user, revocation and input checks; on Redis
-// also a killed and a hung server.
+// rotation, new user details for every session of a user, the census, revocation and input
+// checks; on Redis also a killed and a hung server.
 #include "support/backends.hpp"
 #include "support/store_helpers.hpp"
 
@@ -950,6 +950,34 @@ TEST_P(SessionStore, SetUserChangesEveryLiveSessionOfTheUserAndNothingElse) {
   const auto e = error_from([&] { s.set_user(make_user("")); });
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code(), make_error_code(errc::invalid_argument));
+}
+
+TEST_P(SessionStore, CensusCountsUsersAndStoredSessionsOfItsPrefixOnly) {
+  session::store s(store_, quiet());
+  auto glob = quiet();
+  glob.prefix = "r?";  // a glob character: must match itself only
+  session::store other(store_, glob);
+  EXPECT_EQ(s.census().users, 0u);
+  for (int u = 0; u < 3; ++u) {
+    for (int d = 0; d <= u; ++d) {
+      s.login(make_user("census:" + std::to_string(u)), "d" + std::to_string(d), browser);
+    }
+  }
+  other.login(make_user("census:other"), "d", browser);
+  store_->exec(command{"HSET", "rk:sess:{x}:sessionsX", "f", "v"});  // not a session key
+  store_->exec(command{"SET", "rk:sess:{y}:sessions", "v"});         // not a hash
+  auto c = s.census();
+  EXPECT_EQ(c.users, 3u);
+  EXPECT_EQ(c.sessions, 6u);
+  EXPECT_EQ(c.most_per_user, 3u);
+  c = other.census();
+  EXPECT_EQ(c.users, 1u);
+  EXPECT_EQ(c.sessions, 1u);
+  EXPECT_TRUE(s.logout_all("census:2"));
+  c = s.census();
+  EXPECT_EQ(c.users, 2u);
+  EXPECT_EQ(c.sessions, 3u);
+  EXPECT_EQ(c.most_per_user, 2u);
 }
 
 TEST_P(SessionStore, RevokeEndsOneSessionAndListShowsMostRecentFirst) {
