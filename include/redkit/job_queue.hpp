@@ -276,6 +276,10 @@ struct lease_options {
   /// expired lease are found then; an enqueue's notification ends the step at once).
   /// Default 1 s.
   std::chrono::milliseconds poll{1000};
+  /// Whether the client subscribes to the queue's notifications itself (a connection of its
+  /// own on Redis). False: whoever owns it listens on channel() (e.g. one subscription for
+  /// many queues) and calls notify() for each message, and after a lost subscription.
+  bool subscribe = true;
 };
 
 /// Lease-level calls for workers that run elsewhere (the HTTP workers of `redkit serve`), with
@@ -286,9 +290,9 @@ struct lease_options {
 /// redkit::error; bad arguments errc::invalid_argument.
 class lease_client {
  public:
-  /// Subscribes to the queue's notifications (blocking: not from the store's I/O thread); if
-  /// that fails, waiting reserves look at the queue every `poll` instead. Throws
-  /// errc::invalid_argument for a bad name or option.
+  /// Subscribes to the queue's notifications unless options::subscribe is false (blocking:
+  /// not from the store's I/O thread); if that fails, waiting reserves look at the queue every
+  /// `poll` instead. Throws errc::invalid_argument for a bad name or option.
   lease_client(std::shared_ptr<store> s, std::string queue_name, lease_options o = {});
   ~lease_client();
   lease_client(const lease_client&) = delete;
@@ -313,6 +317,12 @@ class lease_client {
   /// Gives the job back: pending again at once, this attempt not counted; false when the
   /// lease was lost.
   asio::awaitable<bool> async_release(std::string id, std::string token);
+
+  /// The queue's notification channel (an enqueue publishes on it).
+  const std::string& channel() const noexcept;
+  /// Ends the waiting reserves' current step, so they look at the queue now: for a message on
+  /// channel() when options::subscribe is false. Any thread.
+  void notify();
 
   /// For shutdown: ends every waiting reserve now (each returns the jobs it has: none), and
   /// reserves from then on do not wait. Any thread; idempotent.

@@ -93,18 +93,76 @@ json::object enqueued_json(const rq::enqueued& e) {
   return o;
 }
 
+/// One subscription for the notifications of every queue HTTP workers use. When a queue joins,
+/// a subscription to all their channels replaces the last one, opened before it closes so no
+/// message is missed (at most 64 queues: at most 64 replacements).
+class queue_notifier {
+ public:
+  explicit queue_notifier(std::shared_ptr<store> s) : store_(std::move(s)) {}
+  ~queue_notifier() {
+    std::lock_guard lock(sub_mu_);
+    if (sub_) sub_->close();
+  }
+
+  /// Listens on `lc`'s channel from now on, and notifies it of each message (blocking: it
+  /// subscribes). If the subscription fails, the old one stays and `lc`'s waiting reserves
+  /// look at the queue every lease_options::poll; the next queue to join tries again.
+  void add(const std::shared_ptr<rq::lease_client>& lc) {
+    std::lock_guard lock(sub_mu_);
+    std::vector<std::string> channels;
+    {
+      std::lock_guard map_lock(clients_->mu);
+      clients_->by_channel[lc->channel()] = lc;
+      for (const auto& [channel, client] : clients_->by_channel) channels.push_back(channel);
+    }
+    const auto clients = clients_;
+    try {
+      auto next = store_->subscribe(
+          std::move(channels), {}, [clients](message m) { clients->notify(m.channel); },
+          // a lost or resumed subscription may have missed a message: every waiter looks
+          [clients](bool) { clients->notify({}); });
+      if (sub_) sub_->close();
+      sub_ = std::move(next);
+    } catch (const std::exception&) {
+    }
+  }
+
+ private:
+  struct client_map {
+    std::mutex mu;
+    std::map<std::string, std::weak_ptr<rq::lease_client>> by_channel;
+
+    /// Notifies the client of `channel`, or every client for an empty one.
+    void notify(const std::string& channel) {
+      std::lock_guard lock(mu);
+      for (const auto& [name, weak] : by_channel) {
+        if (!channel.empty() && name != channel) continue;
+        if (auto lc = weak.lock()) lc->notify();
+      }
+    }
+  };
+
+  std::shared_ptr<store> store_;
+  std::mutex sub_mu_;  // one subscription change at a time
+  std::shared_ptr<subscription> sub_;
+  // Shared with the subscription's handlers, which run on the store's thread.
+  std::shared_ptr<client_map> clients_ = std::make_shared<client_map>();
+};
+
 /// One queue this server has touched, with its HTTP-worker counters.
 struct queue_entry {
   std::string name;
   std::shared_ptr<rq::queue> q;
   std::atomic<std::uint64_t> reserved{0}, acked{0}, failed{0}, released{0}, lost{0};
 
-  /// The lease client, made on first use (it subscribes to the queue's notifications).
+  /// The lease client, made on first use (then `made` is set: its notifications are the
+  /// caller's to arrange).
   std::shared_ptr<rq::lease_client> leases(const std::shared_ptr<store>& s,
-                                           const rq::lease_options& o) {
+                                           const rq::lease_options& o, bool& made) {
     std::lock_guard lock(mu_);
     if (!leases_) {
       leases_ = std::make_shared<rq::lease_client>(s, name, o);
+      made = true;
       if (stopping_) leases_->stop_waiting();
     }
     return leases_;
@@ -126,9 +184,11 @@ struct queue_entry {
 /// The queues by name, made on first use.
 class queue_registry {
  public:
-  queue_registry(std::shared_ptr<store> s, queue_api_options o) : store_(std::move(s)), opts_(o) {
+  queue_registry(std::shared_ptr<store> s, queue_api_options o)
+      : store_(std::move(s)), opts_(o), notifier_(store_) {
     qo_.timeout = opts_.store_timeout;
     lo_.queue = qo_;
+    lo_.subscribe = false;  // notifier_ listens for all of them
   }
 
   std::shared_ptr<queue_entry> get(const std::string& name) {
@@ -145,7 +205,12 @@ class queue_registry {
     return e;
   }
 
-  std::shared_ptr<rq::lease_client> leases(queue_entry& e) { return e.leases(store_, lo_); }
+  std::shared_ptr<rq::lease_client> leases(queue_entry& e) {
+    bool made = false;
+    auto lc = e.leases(store_, lo_, made);
+    if (made) notifier_.add(lc);
+    return lc;
+  }
 
   milliseconds default_lease() const { return opts_.default_lease; }
 
@@ -233,6 +298,7 @@ class queue_registry {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<queue_entry>> queues_;
   bool stopping_ = false;
+  queue_notifier notifier_;  // last: its subscription closes first
 };
 
 /// The routes under /v1/queues/{name}/.

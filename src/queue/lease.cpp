@@ -31,6 +31,7 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
         cycle_(script::embedded("queue/cycle")),
         renew_(script::embedded("queue/renew")),
         status_(script::embedded("queue/status")),
+        channel_(base_ + ":wake"),
         strand_(asio::make_strand(store_ ? store_->get_executor() : asio::any_io_executor{})) {
     if (!store_) throw invalid("no store");
     if (opts_.poll.count() <= 0) throw invalid("poll must be positive");
@@ -48,13 +49,18 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
     try {
       // (a lost or resumed subscription may have missed a message: it wakes waiters too)
       sub_ = store_->subscribe(
-          {base_ + ":wake"}, {}, [wake](message) { wake(); }, [wake](bool) { wake(); });
+          {channel_}, {}, [wake](message) { wake(); }, [wake](bool) { wake(); });
     } catch (const std::exception&) {
     }
   }
 
   void stop_waiting() {
     no_wait_ = true;
+    wake();
+  }
+
+  /// Any thread: notify() on the strand.
+  void wake() {
     asio::post(strand_, [self = shared_from_this()] { self->notify(); });
   }
 
@@ -204,6 +210,7 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
   const script& cycle_;
   const script& renew_;
   const script& status_;
+  const std::string channel_;
   asio::strand<asio::any_io_executor> strand_;
   std::atomic<std::uint64_t> wakes_{0};    // notifications so far
   std::atomic<bool> no_wait_{false};       // stop_waiting() was called
@@ -213,8 +220,11 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
 
 lease_client::lease_client(std::shared_ptr<store> s, std::string queue_name, lease_options o)
     : impl_(std::make_shared<impl>(std::move(s), std::move(queue_name), std::move(o))) {
-  impl_->subscribe();
+  if (impl_->opts_.subscribe) impl_->subscribe();
 }
+
+const std::string& lease_client::channel() const noexcept { return impl_->channel_; }
+void lease_client::notify() { impl_->wake(); }
 
 lease_client::~lease_client() {
   if (impl_->sub_) impl_->sub_->close();

@@ -3,7 +3,7 @@
 // delete; HTTP workers that reserve, heartbeat, ack, fail and release, with a short lease
 // re-delivered to a second worker whose predecessor's ack then gets 409; a waiting reserve
 // ended by an enqueue, and one ended by SIGTERM; bad input; API keys; the queue metrics; and, on
-// Redis, jobs shared with the C++ library.
+// Redis, jobs shared with the C++ library and one subscription for the workers of many queues.
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 #include "support/serve_process.hpp"
@@ -440,6 +440,43 @@ TEST_P(ServeQueue, MetricsShowDepthsTotalsAndHttpWorkerCounters) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServeQueue, ::testing::Values(false, true), store_name);
+
+TEST(ServeQueueRedis, HttpWorkersOfManyQueuesShareOneSubscription) {
+  redis_server redis;
+  serve_process srv({"--store", redis.url()});
+  client c(srv.port());
+  const std::vector<std::string> names{"q1", "q2", "q3", "q4"};
+  for (const auto& n : names) {  // each queue's first reserve joins it to the notifications
+    EXPECT_TRUE(reserved(post(c, "/v1/queues/" + n + "/reserve", "{}")).empty());
+  }
+  // Subscribed connections: redkit's one, to every queue's channel.
+  auto s = store::open(redis.url());
+  const auto list = s->exec(command{"CLIENT", "LIST"}).string;
+  std::size_t subscribers = 0;
+  for (std::size_t at = 0; (at = list.find(" sub=", at)) != std::string::npos; ++at) {
+    const auto n = std::stoul(list.substr(at + 5));
+    if (n > 0) {
+      ++subscribers;
+      EXPECT_EQ(n, names.size()) << list;
+    }
+  }
+  EXPECT_EQ(subscribers, 1u) << list;
+  // And an enqueue on any of them still ends its waiting reserve at once.
+  for (const auto& n : {std::string("q1"), std::string("q4")}) {
+    auto waiting = std::async(std::launch::async, [port = srv.port(), n] {
+      client w(port);
+      return post(w, "/v1/queues/" + n + "/reserve", R"({"wait_ms":10000})");
+    });
+    std::this_thread::sleep_for(200ms);
+    ASSERT_EQ(waiting.wait_for(0ms), std::future_status::timeout);
+    const auto t0 = steady::now();
+    ASSERT_EQ(post(c, "/v1/queues/" + n + "/jobs", R"({"type":"t"})").result_int(), 201u);
+    EXPECT_EQ(reserved(waiting.get()).size(), 1u);
+    // (without the notification, the 1 s poll step begun 200 ms before would end it at 800 ms)
+    EXPECT_LT(steady::now() - t0, 500ms) << n << ": not woken by its enqueue";
+  }
+  s->close();
+}
 
 TEST(ServeQueueRedis, JobsAreSharedWithTheLibraryAndAFailingStoreIsReported) {
   redis_server redis;
