@@ -41,6 +41,18 @@ json::array reserved(const response& r) {
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
+/// A reserve on `queue` waiting up to `wait_ms`, from a client of its own, given 200 ms to
+/// start waiting; the test checks it has not answered yet.
+std::future<response> waiting_reserve(std::uint16_t port, std::string queue, int wait_ms) {
+  auto f = std::async(std::launch::async, [port, queue = std::move(queue), wait_ms] {
+    client w(port);
+    return post(w, "/v1/queues/" + queue + "/reserve",
+                R"({"wait_ms":)" + std::to_string(wait_ms) + "}");
+  });
+  std::this_thread::sleep_for(200ms);
+  return f;
+}
+
 TEST_P(ServeQueue, EnqueueStatusStatsPauseAndResume) {
   serve_process srv(store_args());
   client c(srv.port());
@@ -164,11 +176,7 @@ TEST_P(ServeQueue, HttpWorkerReservesHeartbeatsAndAcks) {
                         R"("completed":2,"failed":0,"paused":false})"));
 
   // A waiting reserve returns as soon as a job is enqueued.
-  auto waiting = std::async(std::launch::async, [port = srv.port()] {
-    client w(port);
-    return post(w, "/v1/queues/w/reserve", R"({"wait_ms":4000})");
-  });
-  std::this_thread::sleep_for(200ms);
+  auto waiting = waiting_reserve(srv.port(), "w", 4000);
   EXPECT_EQ(waiting.wait_for(0ms), std::future_status::timeout) << "returned before the enqueue";
   const auto t0 = steady::now();
   ASSERT_EQ(post(c, "/v1/queues/w/jobs", R"({"type":"t","id":"late"})").result_int(), 201u);
@@ -186,11 +194,7 @@ TEST_P(ServeQueue, SigtermEndsAWaitingReserveAtOnce) {
   serve_process srv(store_args());
   client c(srv.port());
   ASSERT_TRUE(reserved(post(c, "/v1/queues/w/reserve", "{}")).empty());  // the queue exists
-  auto waiting = std::async(std::launch::async, [port = srv.port()] {
-    client w(port);
-    return post(w, "/v1/queues/w/reserve", R"({"wait_ms":20000})");
-  });
-  std::this_thread::sleep_for(300ms);
+  auto waiting = waiting_reserve(srv.port(), "w", 20000);
   ASSERT_EQ(waiting.wait_for(0ms), std::future_status::timeout) << "returned before the signal";
   const auto t0 = steady::now();
   srv.signal(SIGTERM);
@@ -463,11 +467,7 @@ TEST(ServeQueueRedis, HttpWorkersOfManyQueuesShareOneSubscription) {
   EXPECT_EQ(subscribers, 1u) << list;
   // And an enqueue on any of them still ends its waiting reserve at once.
   for (const auto& n : {std::string("q1"), std::string("q4")}) {
-    auto waiting = std::async(std::launch::async, [port = srv.port(), n] {
-      client w(port);
-      return post(w, "/v1/queues/" + n + "/reserve", R"({"wait_ms":10000})");
-    });
-    std::this_thread::sleep_for(200ms);
+    auto waiting = waiting_reserve(srv.port(), n, 10000);
     ASSERT_EQ(waiting.wait_for(0ms), std::future_status::timeout);
     const auto t0 = steady::now();
     ASSERT_EQ(post(c, "/v1/queues/" + n + "/jobs", R"({"type":"t"})").result_int(), 201u);
