@@ -140,6 +140,23 @@ asio::awaitable<response> register_user(state_ptr st, const request& req, reques
   co_return detail::json_value_response(bhttp::status::created, out, req.version());
 }
 
+/// Gives the live sessions of the account of `email` the details `u`, then reads the account
+/// again and repeats with what it holds until the two agree (at most 4 rounds): two changes
+/// racing (each an account write, then a sessions write) thus leave the sessions as the
+/// account. Returns the sessions changed last and the details they have.
+asio::awaitable<std::pair<std::size_t, session::user>> sync_sessions(state_ptr st,
+                                                                     std::string email,
+                                                                     session::user u) {
+  std::size_t n = 0;
+  for (int round = 0; round < 4; ++round) {
+    n = co_await st->sessions->async_set_user(u);
+    const auto now = co_await st->accounts.async_find(email);
+    if (!now || now->id != u.id || now->user() == u) break;
+    u = now->user();
+  }
+  co_return std::pair{n, std::move(u)};
+}
+
 // g++ 12 takes Asio's aligned frame allocation and its matching release for a mismatch here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -175,9 +192,8 @@ asio::awaitable<response> login(state_ptr st, const request& req, request_contex
   // An account change (PATCH /v1/accounts) between the read above and the login gave the
   // other sessions the new details but not this one: read again, and bring them all level.
   const auto now = co_await st->accounts.async_find(c.email);
-  if (now && now->id == user.id && (now->roles != user.roles || now->premium != user.premium)) {
-    user = now->user();
-    co_await st->sessions->async_set_user(user);
+  if (now && now->id == user.id && now->user() != user) {
+    user = (co_await sync_sessions(st, c.email, now->user())).second;
   }
   auto out = detail::issued_json(issued);
   out["user"] = detail::user_json(user);
@@ -259,8 +275,8 @@ asio::awaitable<response> update_account(state_ptr st, const request& req, reque
   if (!roles && !premium) detail::bad_request("nothing to change: give roles, premium or both");
   const auto a = co_await st->accounts.async_update(*email, std::move(roles), premium);
   if (!a) co_return problem(bhttp::status::not_found, "no account for this email", req.version());
-  const auto n = co_await st->sessions->async_set_user(a->user());
-  const json::object out{{"user", detail::user_json(a->user())}, {"sessions_updated", n}};
+  const auto [n, user] = co_await sync_sessions(st, *email, a->user());
+  const json::object out{{"user", detail::user_json(user)}, {"sessions_updated", n}};
   co_return detail::json_value_response(bhttp::status::ok, out, req.version());
 }
 

@@ -4,10 +4,12 @@
 // registrations; one 401 for an unknown email and a wrong password; bad input; the login
 // limits per email and per address; the /v1 session API (new user details for every session
 // of a user included) with and without API keys; the session and account counters and the
-// session census in /metrics.
+// session census in /metrics; on Redis, racing account changes.
 #ifdef REDKIT_TEST_CLI
 #include "support/redis_server.hpp"
 #include "support/serve_process.hpp"
+
+#include <redkit/store.hpp>
 
 #include <boost/json.hpp>
 
@@ -607,6 +609,38 @@ TEST_P(ServeAuth, ServiceApiNeedsAnApiKeyWhenKeysAreSet) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServeAuth, ::testing::Values(false, true), store_name);
+
+// Each change writes the account, then the sessions: racing changes must still leave the
+// sessions as the account (read here straight from Redis).
+TEST(ServeAuthRedis, RacingAccountChangesLeaveTheSessionsAsTheAccount) {
+  redis_server redis;
+  serve_process srv({"--store", redis.url(), "--password-hash", "min"});
+  client c(srv.port());
+  ASSERT_EQ(c.request("POST", "/auth/register", json_type,
+                      credentials("hal@example.com", "correct horse"))
+                .result_int(),
+            201u);
+  const auto r =
+      c.request("POST", "/auth/login", json_type, credentials("hal@example.com", "correct horse"));
+  ASSERT_EQ(r.result_int(), 200u) << r.body();
+  const auto token = text(body_json(r).at("token"));
+  auto s = store::open(redis.url());
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::future<unsigned>> changes;
+    for (int i = 0; i < 16; ++i) {
+      changes.push_back(std::async(std::launch::async, [port = srv.port(), i] {
+        client w(port);
+        const std::string body = i % 2 ? R"({"premium":true})" : R"({"premium":false})";
+        return w.request("PATCH", "/v1/accounts/hal@example.com", json_type, body).result_int();
+      }));
+    }
+    for (auto& f : changes) EXPECT_EQ(f.get(), 200u);
+    const auto stored = s->exec(command{"HGET", "rk:user:{hal@example.com}:account", "premium"});
+    const auto me = body_json(c.request("GET", "/api/me", bearer(token)));
+    EXPECT_EQ(me.at("user").at("premium").as_bool(), stored.string == "1") << "round " << round;
+  }
+  s->close();
+}
 
 }  // namespace
 }  // namespace redkit::test
