@@ -43,8 +43,8 @@ struct lease_client::impl : std::enable_shared_from_this<impl> {
   /// Subscribes to the queue's notifications; without them, waits poll.
   void subscribe() {
     std::weak_ptr<impl> weak = shared_from_this();
-    const auto wake = [weak] {
-      if (auto self = weak.lock()) asio::post(self->strand_, [self] { self->notify(); });
+    const auto wake = [weak] {  // (weak: the subscription must not keep the client alive)
+      if (auto self = weak.lock()) self->wake();
     };
     try {
       // (a lost or resumed subscription may have missed a message: it wakes waiters too)
