@@ -64,13 +64,14 @@ measure() {
   echo "$name $store $rps $p99" >>"$results"
 }
 
-# Both servers take any free port (0) and print it.
+# Both servers take any free port (0) and print it. `exec`: measure's `kill $!` must reach the
+# server itself, not a subshell that would leave it running.
 redkit_serve() {
-  "$redkit" serve --store "$1" --port 0 --no-access-log --tier "anonymous=$limit/1s"
+  exec "$redkit" serve --store "$1" --port 0 --no-access-log --tier "anonymous=$limit/1s"
 }
 reference_serve() {
   REDIS_PORT=$port PORT=0 ANONYMOUS_LIMIT=$limit ANONYMOUS_WINDOW_MS=1000 \
-    node "$ref/dist/express_app.js"
+    exec node "$ref/dist/express_app.js"
 }
 
 for _ in $(seq "$runs"); do
