@@ -436,18 +436,18 @@ struct store::impl {
       pattern += c;
     }
     pattern += ":sess:{*}:sessions";
-    const request_options ro{opts_.timeout};
     std::string cursor = "0";
     do {
-      command scan{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000", "TYPE", "hash"};
-      const auto page = co_await store_->async_exec(std::move(scan), ro);
-      const auto& e = array_of(page);
+      std::vector<command> scan;
+      scan.push_back(command{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000", "TYPE", "hash"});
+      const auto page = co_await pipeline(std::move(scan));
+      const auto& e = array_of(page.at(0));
       if (e.size() != 2) throw unexpected("unexpected reply from SCAN");
       cursor = string_of(e[0]);
       std::vector<command> lengths;
       for (const auto& key : array_of(e[1])) lengths.push_back(command{"HLEN", string_of(key)});
       if (lengths.empty()) continue;
-      const auto counts = co_await store_->async_pipeline(std::move(lengths), ro);
+      const auto counts = co_await pipeline(std::move(lengths));
       for (const auto& n : counts) {
         const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(0, integer_of(n)));
         if (v == 0) continue;  // expired since the SCAN
