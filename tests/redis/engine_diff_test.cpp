@@ -546,12 +546,14 @@ resp::reply normalized(resp::reply r, const argv_t& argv) {
   return r;
 }
 
-// TTLs tick on both sides; equal within a small tolerance.
+// TTLs tick on both sides, and a relative expiry set on both at slightly different moments
+// can end in different seconds (EXPIRETIME): equal within a small tolerance.
 bool close_enough(const resp::reply& a, const resp::reply& b, const argv_t& argv) {
   const auto cmd = upper(argv[0]);
-  if ((cmd == "TTL" || cmd == "PTTL") && a.type == resp::type::integer &&
+  const bool seconds = cmd == "TTL" || cmd == "EXPIRETIME";
+  if ((seconds || cmd == "PTTL" || cmd == "PEXPIRETIME") && a.type == resp::type::integer &&
       b.type == resp::type::integer && a.integer >= 0 && b.integer >= 0) {
-    return std::llabs(a.integer - b.integer) <= (cmd == "TTL" ? 1 : 100);
+    return std::llabs(a.integer - b.integer) <= (seconds ? 1 : 100);
   }
   return false;
 }
