@@ -37,6 +37,13 @@ error unexpected() {
                                        "malformed account record");
 }
 
+/// The roles field as stored: a JSON array of strings.
+std::string roles_text(const std::vector<std::string>& roles) {
+  json::array a;
+  for (const auto& r : roles) a.emplace_back(r);
+  return json::serialize(a);
+}
+
 /// An account from the fields id, email, password, roles, premium, created (HMGET's order);
 /// nothing when the first is absent.
 std::optional<account> account_of(const resp::reply& r) {
@@ -97,11 +104,9 @@ std::string accounts::key(std::string_view email) const {
 
 asio::awaitable<std::optional<session::clock::time_point>> accounts::async_create(
     const account& a) {
-  json::array roles;
-  for (const auto& r : a.roles) roles.emplace_back(r);
   std::vector<std::string> keys;
   keys.push_back(key(a.email));
-  std::vector<std::string> args{a.id, a.email, a.password_hash, json::serialize(roles),
+  std::vector<std::string> args{a.id, a.email, a.password_hash, roles_text(a.roles),
                                 a.premium ? "1" : "0"};
   const auto r = co_await store_->async_eval(script::embedded("auth/register"), std::move(keys),
                                              std::move(args), request_options{timeout_});
@@ -119,15 +124,9 @@ asio::awaitable<std::optional<account>> accounts::async_find(std::string email) 
 
 asio::awaitable<std::optional<account>> accounts::async_update(
     std::string email, std::optional<std::vector<std::string>> roles, std::optional<bool> premium) {
-  std::string roles_json;
-  if (roles) {
-    json::array a;
-    for (const auto& r : *roles) a.emplace_back(r);
-    roles_json = json::serialize(a);
-  }
   std::vector<std::string> keys;
   keys.push_back(key(email));
-  std::vector<std::string> args{std::move(roles_json),
+  std::vector<std::string> args{roles ? roles_text(*roles) : std::string(),
                                 premium ? std::string(*premium ? "1" : "0") : std::string()};
   const auto r = co_await store_->async_eval(script::embedded("auth/update"), std::move(keys),
                                              std::move(args), request_options{timeout_});
