@@ -163,22 +163,19 @@ struct queue_entry {
     if (!leases_) {
       leases_ = std::make_shared<rq::lease_client>(s, name, o);
       made = true;
-      if (stopping_) leases_->stop_waiting();
     }
     return leases_;
   }
 
-  /// Ends the waiting reserves, and no reserve waits from then on (shutdown).
-  void stop_waiting() {
+  /// The lease client if one was made, else nullptr.
+  std::shared_ptr<rq::lease_client> made_leases() {
     std::lock_guard lock(mu_);
-    stopping_ = true;
-    if (leases_) leases_->stop_waiting();
+    return leases_;
   }
 
  private:
   std::mutex mu_;
   std::shared_ptr<rq::lease_client> leases_;
-  bool stopping_ = false;
 };
 
 /// The queues by name, made on first use.
@@ -200,7 +197,6 @@ class queue_registry {
     auto e = std::make_shared<queue_entry>();
     e->name = name;
     e->q = std::make_shared<rq::queue>(store_, name, qo_);  // validates the name (→ 400)
-    if (stopping_) e->stop_waiting();
     queues_.emplace(name, e);
     return e;
   }
@@ -208,16 +204,23 @@ class queue_registry {
   std::shared_ptr<rq::lease_client> leases(queue_entry& e) {
     bool made = false;
     auto lc = e.leases(store_, lo_, made);
-    if (made) notifier_.add(lc);
+    if (made) {
+      notifier_.add(lc);
+      // (made before stop_waiting set the flag: it finds this client; after: the flag is seen)
+      if (stopping_) lc->stop_waiting();
+    }
     return lc;
   }
 
   milliseconds default_lease() const { return opts_.default_lease; }
 
+  /// Ends the waiting reserves, and no reserve waits from then on (shutdown).
   void stop_waiting() {
-    std::lock_guard lock(mu_);
     stopping_ = true;
-    for (const auto& [name, e] : queues_) e->stop_waiting();
+    std::lock_guard lock(mu_);
+    for (const auto& [name, e] : queues_) {
+      if (auto lc = e->made_leases()) lc->stop_waiting();
+    }
   }
 
   asio::awaitable<std::string> prometheus() {
@@ -297,7 +300,7 @@ class queue_registry {
   rq::lease_options lo_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<queue_entry>> queues_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
   queue_notifier notifier_;  // last: its subscription closes first
 };
 
