@@ -22,15 +22,15 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/toml_config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 namespace redkit::cli {
@@ -83,16 +83,8 @@ struct config_file {
 };
 
 config_file read_config(const std::string& path) {
-  config_file f{path, {}};
-  if (path.empty()) return f;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || !text) {
-    throw error(make_error_code(errc::invalid_argument), "config " + path + ": cannot be read");
-  }
-  f.text = std::move(text).str();
-  return f;
+  if (path.empty()) return {};
+  return {path, config::read_file(path, "config")};
 }
 
 /// Applies the `[server]` table of the TOML file to the options of `app` that neither a
