@@ -63,9 +63,9 @@ struct auth_options {
   /// Roles a new account gets. Default {"user"}.
   std::vector<std::string> default_roles{"user"};
   /// How old the session census in /metrics (redkit_session_users, redkit_session_stored) may
-  /// grow: a scrape that finds it older starts a new one in the background (the scrape
-  /// reports the last one). A census is a SCAN of the store's keys; zero: no census. Default
-  /// 1 minute.
+  /// grow: a scrape that finds it older, or none, starts a new one in the background (the
+  /// scrape reports the last one, so the first scrape has none). A census is a SCAN of the
+  /// store's keys, so none runs before /metrics is read; zero: no census. Default 1 minute.
   std::chrono::milliseconds census_interval{60000};
 };
 

@@ -418,7 +418,6 @@ std::function<std::string()> add_auth_api(router& r, std::shared_ptr<store> s,
   r.add_prefix(bhttp::verb::patch, "/v1/accounts/", keys.guard(route_to(st, update_account)));
   // Hashes still running when the server's threads are gone finish now, into stopped contexts.
   r.on_stopped([hasher = st->hasher] { hasher->stop(); });
-  refresh_census(st);  // so that the first scrape has one
   return [st] { return prometheus(st); };
 }
 
