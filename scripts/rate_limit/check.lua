@@ -8,7 +8,9 @@
 -- ARGV[1]        an id unique to this batch (sliding_log members: id:request[.unit])
 -- ARGV[2..]      per request: its policy count N, then per policy: algorithm (1 sliding_log,
 --                2 sliding_window, 3 gcra, 4 fixed_window), limit (units), window (ms),
---                burst (units, gcra; 0 = limit), cost (units), shadow (1: never denies)
+--                burst (units, gcra; 0 = limit), cost (units), shadow (1: never denies).
+--                "N*R" instead of N: R identical requests (a busy identity's), whose keys and
+--                policies are given once; each is decided and replied to as if sent alone.
 -- Reply          per request: all_allowed (1|0), then per policy: allowed (1|0), remaining
 --                (units), reset_after (ms until it next returns units), retry_after (ms, 0 if
 --                allowed)
@@ -109,6 +111,7 @@ local function store(j)
 end
 
 local used, spent = {}, {}  -- per policy of the request: its slot (false: spends nothing), units
+local pol = {}  -- the request's policies, parsed: 6 per policy, as in ARGV
 local reply = {}
 local k = 0  -- KEYS consumed
 local a = 2  -- ARGV position
@@ -116,24 +119,32 @@ local last = #ARGV
 local request = 0
 local head = 1  -- reply position of this request's all_allowed
 while a <= last do
-  request = request + 1
-  local n = tonumber(ARGV[a])
+  local n, repeats = tonumber(ARGV[a]), 1
+  if not n then
+    local star = string.find(ARGV[a], '*', 1, true)
+    n = tonumber(string.sub(ARGV[a], 1, star - 1))
+    repeats = tonumber(string.sub(ARGV[a], star + 1))
+  end
   a = a + 1
-  reply[head] = 1
   for i = 2, n do
     for j = 1, i - 1 do
       if KEYS[k + i] == KEYS[k + j] then
         for x = 0, 8 * (held - 1), 8 do store(x) end  -- the requests before stay whole
-        return redis.error_reply('ERR request ' .. request .. ' names key ' .. KEYS[k + i] ..
-                                 ' twice (policy names must be distinct)')
+        return redis.error_reply('ERR request ' .. (request + 1) .. ' names key ' ..
+                                 KEYS[k + i] .. ' twice (policy names must be distinct)')
       end
     end
   end
+  for i = 1, n do
+    local b, p = a + 6 * (i - 1), 6 * (i - 1)
+    for x = 1, 5 do pol[p + x] = tonumber(ARGV[b + x - 1]) end
+    pol[p + 6] = ARGV[b + 5] == '1'
+  end
+  a = a + 6 * n
   local same = n == held
   for i = 1, same and n or 0 do
-    local j, b = 8 * (i - 1), a + 6 * (i - 1)
-    if st[j + 1] ~= KEYS[k + i] or st[j + 2] ~= tonumber(ARGV[b]) or
-        st[j + 3] ~= tonumber(ARGV[b + 2]) then
+    local j, p = 8 * (i - 1), 6 * (i - 1)
+    if st[j + 1] ~= KEYS[k + i] or st[j + 2] ~= pol[p + 1] or st[j + 3] ~= pol[p + 3] then
       same = false
       break
     end
@@ -142,132 +153,133 @@ while a <= last do
     for j = 0, 8 * (held - 1), 8 do store(j) end
     held = n
   end
-  for i = 1, n do
-    local key = KEYS[k + i]
-    local algo = tonumber(ARGV[a])
-    local limit = tonumber(ARGV[a + 1])
-    local window = tonumber(ARGV[a + 2])
-    local burst = tonumber(ARGV[a + 3])
-    local cost = tonumber(ARGV[a + 4])
-    local shadow = ARGV[a + 5] == '1'
-    a = a + 6
-    local j = 8 * (i - 1)
-    if not same then load(j, key, algo, window) end
-    local ok, remaining, reset, retry
-    spent[i] = cost
-
-    if algo == 1 then
-      local count = st[j + 5]
-      reset = window
-      if count > 0 then reset = st[j + 6] + window - now end
-      ok = count + cost <= limit
-      if ok then
-        remaining = limit - count - cost
-      else
-        remaining = limit - count
-        local e = count + cost - limit - 1  -- the entry whose expiry makes room for `cost`
-        retry = reset
-        if e > 0 then
-          retry = tonumber(redis.call('ZRANGE', key, e, e, 'WITHSCORES')[2]) + window - now
-        end
-      end
-    elseif algo == 2 then
-      local c, p = st[j + 6], st[j + 7]
-      local left = window - (now - st[j + 5])  -- ms until this window ends
-      local estimate = p * left / window + c
-      ok = estimate + cost <= limit
-      reset = left
-      if p > 0 then reset = min(left, ceil(window / p)) end
-      if ok then
-        remaining = floor(limit - estimate - cost)
-        st[j + 8] = left + window
-      else
-        remaining = max(0, floor(limit - estimate))
-        if c + cost <= limit then
-          -- Within this window, once the previous window's weight has decayed enough.
-          retry = left - (limit - c - cost) * window / p
-        else
-          -- In the next window, once this window's count (then the previous) has decayed.
-          retry = left + window * (1 - (limit - cost) / c)
-        end
-      end
-    elseif algo == 3 then
-      -- A unit every window/limit, `burst` at once.
-      if burst == 0 then burst = limit end
-      local interval = window * 1000 / limit
-      local tat = max(st[j + 5] or now_us, now_us)
-      local new_tat = tat + cost * interval
-      local allow_at = new_tat - burst * interval
-      ok = now_us >= allow_at
-      local free_from = allow_at  -- remaining = units the bucket holds beyond this request
-      if not ok then free_from = tat - burst * interval end
-      remaining = max(0, floor((now_us - free_from) / interval + 1e-9))
-      reset = (free_from + (remaining + 1) * interval - now_us) / 1000
-      if not ok then retry = (allow_at - now_us) / 1000 end
-      spent[i] = new_tat
-    else
-      local count = st[j + 5]
-      reset = window
-      if count > 0 then reset = st[j + 7] end
-      ok = count + cost <= limit
-      if ok then
-        remaining = limit - count - cost
-      else
-        remaining = limit - count
-        retry = reset
-      end
-    end
-
-    if ok then
-      retry = 0
-      used[i] = j
-    else
-      used[i] = false
-      retry = max(1, ceil(retry))
-      if not shadow then reply[head] = 0 end
-    end
-    local at = head + 4 * i - 3
-    reply[at] = ok and 1 or 0
-    reply[at + 1] = remaining
-    reply[at + 2] = max(1, ceil(reset))
-    reply[at + 3] = retry
-  end
-
-  if reply[head] == 1 then
+  for rep = 1, repeats do
+    request = request + 1
+    reply[head] = 1
     for i = 1, n do
-      local j, x = used[i], spent[i]
-      if j then
-        st[j + 4] = true
-        local algo = st[j + 2]
-        if algo == 1 then
-          local key = st[j + 1]
-          local member = batch .. ':' .. request
-          if x == 1 then
-            redis.call('ZADD', key, now, member)
-          else
-            -- One entry per unit, added 1000 at a time (unpack's stack is bounded).
-            for from = 1, x, 1000 do
-              local args = {}
-              for u = from, min(x, from + 999) do
-                args[#args + 1] = now
-                args[#args + 1] = member .. '.' .. u
-              end
-              redis.call('ZADD', key, unpack(args))
-            end
-          end
-          if st[j + 5] == 0 then st[j + 6] = now end
-          st[j + 5] = st[j + 5] + x
-        elseif algo == 2 then
-          st[j + 6] = st[j + 6] + x
-        elseif algo == 3 then
-          st[j + 5], st[j + 6] = ceil(x), max(1, ceil((x - now_us) / 1000))
+      local key = KEYS[k + i]
+      local p = 6 * (i - 1)
+      local algo, limit, window = pol[p + 1], pol[p + 2], pol[p + 3]
+      local burst, cost, shadow = pol[p + 4], pol[p + 5], pol[p + 6]
+      local j = 8 * (i - 1)
+      if not same then load(j, key, algo, window) end
+      local ok, remaining, reset, retry
+      spent[i] = cost
+
+      if algo == 1 then
+        local count = st[j + 5]
+        reset = window
+        if count > 0 then reset = st[j + 6] + window - now end
+        ok = count + cost <= limit
+        if ok then
+          remaining = limit - count - cost
         else
-          st[j + 5] = st[j + 5] + x
+          remaining = limit - count
+          local e = count + cost - limit - 1  -- the entry whose expiry makes room for `cost`
+          retry = reset
+          if e > 0 then
+            retry = tonumber(redis.call('ZRANGE', key, e, e, 'WITHSCORES')[2]) + window - now
+          end
+        end
+      elseif algo == 2 then
+        local c, p = st[j + 6], st[j + 7]
+        local left = window - (now - st[j + 5])  -- ms until this window ends
+        local estimate = p * left / window + c
+        ok = estimate + cost <= limit
+        reset = left
+        if p > 0 then reset = min(left, ceil(window / p)) end
+        if ok then
+          remaining = floor(limit - estimate - cost)
+          st[j + 8] = left + window
+        else
+          remaining = max(0, floor(limit - estimate))
+          if c + cost <= limit then
+            -- Within this window, once the previous window's weight has decayed enough.
+            retry = left - (limit - c - cost) * window / p
+          else
+            -- In the next window, once this window's count (then the previous) has decayed.
+            retry = left + window * (1 - (limit - cost) / c)
+          end
+        end
+      elseif algo == 3 then
+        -- A unit every window/limit, `burst` at once.
+        if burst == 0 then burst = limit end
+        local interval = window * 1000 / limit
+        local tat = max(st[j + 5] or now_us, now_us)
+        local new_tat = tat + cost * interval
+        local allow_at = new_tat - burst * interval
+        ok = now_us >= allow_at
+        local free_from = allow_at  -- remaining = units the bucket holds beyond this request
+        if not ok then free_from = tat - burst * interval end
+        remaining = max(0, floor((now_us - free_from) / interval + 1e-9))
+        reset = (free_from + (remaining + 1) * interval - now_us) / 1000
+        if not ok then retry = (allow_at - now_us) / 1000 end
+        spent[i] = new_tat
+      else
+        local count = st[j + 5]
+        reset = window
+        if count > 0 then reset = st[j + 7] end
+        ok = count + cost <= limit
+        if ok then
+          remaining = limit - count - cost
+        else
+          remaining = limit - count
+          retry = reset
+        end
+      end
+
+      if ok then
+        retry = 0
+        used[i] = j
+      else
+        used[i] = false
+        retry = max(1, ceil(retry))
+        if not shadow then reply[head] = 0 end
+      end
+      local at = head + 4 * i - 3
+      reply[at] = ok and 1 or 0
+      reply[at + 1] = remaining
+      reply[at + 2] = max(1, ceil(reset))
+      reply[at + 3] = retry
+    end
+
+    if reply[head] == 1 then
+      for i = 1, n do
+        local j, x = used[i], spent[i]
+        if j then
+          st[j + 4] = true
+          local algo = st[j + 2]
+          if algo == 1 then
+            local key = st[j + 1]
+            local member = batch .. ':' .. request
+            if x == 1 then
+              redis.call('ZADD', key, now, member)
+            else
+              -- One entry per unit, added 1000 at a time (unpack's stack is bounded).
+              for from = 1, x, 1000 do
+                local args = {}
+                for u = from, min(x, from + 999) do
+                  args[#args + 1] = now
+                  args[#args + 1] = member .. '.' .. u
+                end
+                redis.call('ZADD', key, unpack(args))
+              end
+            end
+            if st[j + 5] == 0 then st[j + 6] = now end
+            st[j + 5] = st[j + 5] + x
+          elseif algo == 2 then
+            st[j + 6] = st[j + 6] + x
+          elseif algo == 3 then
+            st[j + 5], st[j + 6] = ceil(x), max(1, ceil((x - now_us) / 1000))
+          else
+            st[j + 5] = st[j + 5] + x
+          end
         end
       end
     end
+    head = head + 1 + 4 * n
+    same = true  -- the next repeat names these keys again
   end
-  head = head + 1 + 4 * n
   k = k + n
 end
 for j = 0, 8 * (held - 1), 8 do store(j) end

@@ -16,8 +16,10 @@
 #include "blocking.hpp"
 #include "completion.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
+#include <functional>
 #include <iterator>
 #include <random>
 
@@ -197,17 +199,49 @@ class batcher : public std::enable_shared_from_this<batcher> {
   }
 
   void send(std::vector<entry> batch) {
+    group(batch);
     std::vector<std::string> keys;
     std::vector<std::string> args{id_prefix_ + std::to_string(++sent_)};
-    for (auto& e : batch) {
+    for (std::size_t i = 0; i < batch.size();) {
+      // A run of identical checks is sent once, its policy count N as "N*R".
+      std::size_t r = 1;
+      while (i + r < batch.size() && same_check(batch[i], batch[i + r])) ++r;
+      auto& e = batch[i];
       std::move(e.keys.begin(), e.keys.end(), std::back_inserter(keys));
+      if (r > 1) e.args.front().append("*").append(std::to_string(r));
       std::move(e.args.begin(), e.args.end(), std::back_inserter(args));
+      i += r;
     }
     auto pending = std::make_shared<std::vector<entry>>(std::move(batch));
     store_->async_eval(code_, std::move(keys), std::move(args), request_options{timeout_},
                        [self = shared_from_this(), pending](std::exception_ptr e, resp::reply r) {
                          self->finish(*pending, e, r);
                        });
+  }
+
+  static bool same_check(const entry& a, const entry& b) {
+    return a.keys == b.keys && a.args == b.args;
+  }
+
+  /// Orders the batch so that checks of one identity are adjacent, in their order of arrival:
+  /// the script reads an identity's keys once for adjacent checks, and decides identical ones
+  /// from one copy of their arguments. The checks of a batch are concurrent, so any order is
+  /// one they could have arrived in.
+  static void group(std::vector<entry>& batch) {
+    if (batch.size() < 2) return;
+    std::vector<std::pair<std::size_t, std::size_t>> order;  // (hash of the first key, index)
+    order.reserve(batch.size());
+    bool sorted = true;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      order.emplace_back(std::hash<std::string>{}(batch[i].keys.front()), i);
+      sorted = sorted && (i == 0 || order[i - 1].first <= order[i].first);
+    }
+    if (sorted) return;
+    std::sort(order.begin(), order.end());
+    std::vector<entry> out;
+    out.reserve(batch.size());
+    for (const auto& [h, i] : order) out.push_back(std::move(batch[i]));
+    batch = std::move(out);
   }
 
   void finish(std::vector<entry>& batch, std::exception_ptr e, const resp::reply& r) {

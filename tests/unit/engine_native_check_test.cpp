@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,9 @@ class counting_scope {
   counting_scope() {
     rate_limit::register_check_native();
     real_native = find_native_script(check_script().sha1());
+    if (real_native == nullptr) {
+      throw std::logic_error("no native for check.lua: check_native_sha is not its SHA-1");
+    }
     native_runs = native_declines = 0;
     register_native_script(check_script().sha1(), counting_native);
   }

@@ -3,9 +3,10 @@
 // the other each batch's requests one call at a time, must give the same replies and end with
 // the same keys, TTLs and values (sliding_log entries compared by score: their names carry the
 // batch id). Covers what the batch's deferred writes must get right: requests naming the keys
-// of the one before (whose state goes on without a read), a key used again later or with
-// another algorithm or window (written back, read afresh), denials inside a batch, shadow
-// policies, keys of other types and expiry between batches.
+// of the one before (whose state goes on without a read), runs of identical requests sent once
+// ("N*R"), a key used again later or with another algorithm or window (written back, read
+// afresh), denials inside a batch, shadow policies, keys of other types and expiry between
+// batches.
 #include "engine/engine.hpp"
 #include "engine_test_util.hpp"
 
@@ -35,14 +36,21 @@ struct policy_args {
   std::string key;
   int algo, limit, window, burst, cost;
   bool shadow;
+  bool operator==(const policy_args&) const = default;
 };
 using request = std::vector<policy_args>;
 
-/// EVALSHA of check.lua over `requests` with batch id `id`.
+/// EVALSHA of check.lua over `requests` with batch id `id`; a run of identical requests is
+/// sent once, as "N*R" (what the limiter's batcher sends).
 std::vector<std::string> call(const std::string& id, const std::vector<request>& requests) {
   std::vector<std::string> keys, args{id};
-  for (const auto& r : requests) {
-    args.push_back(std::to_string(r.size()));
+  for (std::size_t i = 0; i < requests.size();) {
+    const auto& r = requests[i];
+    std::size_t repeats = 1;
+    while (i + repeats < requests.size() && requests[i + repeats] == r) ++repeats;
+    i += repeats;
+    args.push_back(std::to_string(r.size()) +
+                   (repeats > 1 ? "*" + std::to_string(repeats) : std::string()));
     for (const auto& p : r) {
       keys.push_back(p.key);
       for (const int v : {p.algo, p.limit, p.window, p.burst, p.cost}) {
@@ -102,7 +110,7 @@ TEST(RateLimitBatch, DecidesAsTheSameRequestsOneByOne) {
   exec(batched, {"SCRIPT", "LOAD", check_script().source()});
   exec(single, {"SCRIPT", "LOAD", check_script().source()});
 
-  int batches = 0, shared_keys = 0, denials = 0, reloads = 0, repeats = 0;
+  int batches = 0, shared_keys = 0, denials = 0, reloads = 0, repeats = 0, identical = 0;
   for (int step = 0; step < 1500; ++step) {
     if (chance(30)) {
       const int ms = uniform(0, 400);
@@ -122,6 +130,11 @@ TEST(RateLimitBatch, DecidesAsTheSameRequestsOneByOne) {
     std::vector<std::string> seen;
     for (std::size_t ri = 0; ri < requests.size(); ++ri) {
       auto& r = requests[ri];
+      if (ri > 0 && chance(25)) {  // the request before again: sent once, "N*R"
+        r = requests[ri - 1];
+        ++identical;
+        continue;
+      }
       if (ri > 0 && chance(60)) {
         // The keys, algorithms and windows of the request before (a busy identity's next),
         // with other limits, costs and shadow flags.
@@ -185,6 +198,7 @@ TEST(RateLimitBatch, DecidesAsTheSameRequestsOneByOne) {
   EXPECT_GT(repeats, 2000);
   EXPECT_GT(denials, 1000);
   EXPECT_GT(reloads, 500);
+  EXPECT_GT(identical, 1000);
 }
 
 TEST(RateLimitBatch, AKeyNamedTwiceInARequestIsRefusedAndTheRequestsBeforeStayWhole) {
