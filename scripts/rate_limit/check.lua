@@ -15,13 +15,13 @@
 --                (units), reset_after (ms until it next returns units), retry_after (ms, 0 if
 --                allowed)
 -- Keys of another type (an algorithm changed under a policy name) are reset, not an error.
--- Consecutive requests naming the same keys (a busy identity's) read them once and write their
--- TTLs and counters once, after the last; only sliding_log entries are added as requests are
--- allowed. The clock stands still in a script, so every request sees the effects of those
--- before it exactly as if sent one by one.
+-- Consecutive requests naming the same keys (a busy identity's) read them once and write them
+-- once, after the last: TTLs, counters, and a sliding log's new entries in one ZADD. The clock
+-- stands still in a script, so every request sees the effects of those before it exactly as
+-- if sent one by one.
 -- Cost           per policy: sliding_log O(log n + m) (m entries expired), the others O(1); a
---                request after one with the same keys: no redis.call but a sliding_log's ZADD
---                (or, denied, ZRANGE).
+--                request after one with the same keys: no redis.call (denied by a sliding
+--                log: a ZRANGE, unless the entry it waits for is the batch's).
 -- (scripts/rate_limit/check_native.cpp is this script in C++ for the engine: change both.)
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -52,13 +52,15 @@ local function load(j, key, algo, window)
   if algo == 1 then
     -- sliding_log: entries scored by time; an entry counts while now < score + window.
     -- Expired entries are removed only when the oldest one has expired. + 5: the count, + 6:
-    -- the oldest score (entries are added at once: the sorted set is always current).
+    -- the oldest score, + 8: how many entries the batch adds, + 7: the member of the one, or
+    -- ZADD's arguments for several. They are added when the key is written:
+    -- until then they score `now` and sort after every stored entry.
     local oldest = read('ZRANGE', key, 0, 0, 'WITHSCORES')
     if oldest and oldest[2] and tonumber(oldest[2]) <= now - window then
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
       oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
     end
-    st[j + 5], st[j + 6] = 0, false
+    st[j + 5], st[j + 6], st[j + 8] = 0, false, 0
     if oldest and oldest[2] then
       st[j + 5], st[j + 6] = redis.call('ZCARD', key), tonumber(oldest[2])
     end
@@ -97,6 +99,14 @@ local function store(j)
   if not st[j + 4] then return end
   local key, algo = st[j + 1], st[j + 2]
   if algo == 1 then
+    local args, n = st[j + 7], 2 * st[j + 8]
+    if n == 2 then
+      redis.call('ZADD', key, now, args)
+    else
+      for from = 1, n, 2000 do  -- 1000 entries per ZADD (unpack's stack is bounded)
+        redis.call('ZADD', key, unpack(args, from, min(n, from + 1999)))
+      end
+    end
     redis.call('PEXPIRE', key, st[j + 3])
   elseif algo == 2 then
     redis.call('HSET', key, 'w', st[j + 5], 'c', st[j + 6], 'p', st[j + 7])
@@ -177,7 +187,9 @@ while a <= last do
           remaining = limit - count
           local e = count + cost - limit - 1  -- the entry whose expiry makes room for `cost`
           retry = reset
-          if e > 0 then
+          if e >= count - st[j + 8] then
+            retry = window  -- an entry of this batch, not yet added: it scores `now`
+          elseif e > 0 then
             retry = tonumber(redis.call('ZRANGE', key, e, e, 'WITHSCORES')[2]) + window - now
           end
         end
@@ -250,21 +262,26 @@ while a <= last do
           st[j + 4] = true
           local algo = st[j + 2]
           if algo == 1 then
-            local key = st[j + 1]
             local member = batch .. ':' .. request
-            if x == 1 then
-              redis.call('ZADD', key, now, member)
+            local args, m = st[j + 7], 2 * st[j + 8]
+            if m == 0 and x == 1 then
+              st[j + 7] = member  -- one entry needs no table
             else
-              -- One entry per unit, added 1000 at a time (unpack's stack is bounded).
-              for from = 1, x, 1000 do
-                local args = {}
-                for u = from, min(x, from + 999) do
-                  args[#args + 1] = now
-                  args[#args + 1] = member .. '.' .. u
+              if m == 0 then
+                args = {}
+              elseif m == 2 then
+                args = {now, args}  -- the one entry so far
+              end
+              st[j + 7] = args
+              if x == 1 then
+                args[m + 1], args[m + 2] = now, member
+              else
+                for u = 1, x do
+                  args[m + 2 * u - 1], args[m + 2 * u] = now, member .. '.' .. u
                 end
-                redis.call('ZADD', key, unpack(args))
               end
             end
+            st[j + 8] = st[j + 8] + x
             if st[j + 5] == 0 then st[j + 6] = now end
             st[j + 5] = st[j + 5] + x
           elseif algo == 2 then

@@ -54,8 +54,8 @@ int line_of(std::string_view call) {
 }
 struct call_lines {
   int pexpire_fixed = line_of("redis.call('PEXPIRE', key, window)");
-  int zadd_one = line_of("redis.call('ZADD', key, now, member)");
-  int zadd_many = line_of("redis.call('ZADD', key, unpack(args))");
+  int zadd_one = line_of("redis.call('ZADD', key, now, args)");
+  int zadd_many = line_of("redis.call('ZADD', key, unpack(args, from, min(n, from + 1999)))");
   int pexpire_log = line_of("redis.call('PEXPIRE', key, st[j + 3])");
   int hset = line_of("redis.call('HSET', key, 'w'");
   int pexpire_window = line_of("redis.call('PEXPIRE', key, st[j + 8])");
@@ -537,6 +537,8 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
     }
 
     if (allowed) {
+      // The batch's end: per key, in the order first read, a sliding log's new entries, then
+      // its TTL and counters.
       for (std::size_t i = 0; i < n; ++i) {
         const std::string_view key = keys[k + i];
         policy_args& p = batch.policies[k + i];
@@ -570,14 +572,8 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
             }
           }
         }
+        if (!err) err = write_back(c, key, p, line);
         if (err) return engine::native_call_error(check_native_sha, *err, line);
-      }
-      // The batch's end: every key's TTL and counters, in the order first read.
-      for (std::size_t i = 0; i < n; ++i) {
-        int line = 0;
-        if (auto err = write_back(c, keys[k + i], batch.policies[k + i], line)) {
-          return engine::native_call_error(check_native_sha, *err, line);
-        }
       }
     } else {
       reply[head].integer = 0;

@@ -9,7 +9,7 @@ namespace redkit::rate_limit {
 
 /// SHA-1 of the check.lua the native translates; a changed script runs as Lua until the native
 /// follows it.
-inline constexpr std::string_view check_native_sha = "171d100339d10d5e4c810d3f0e0a72d29951df80";
+inline constexpr std::string_view check_native_sha = "c584ed59726bd36136d33dac8c65e5547476aac9";
 
 /// Registers the native with the engine (once; later calls do nothing).
 void register_check_native();
