@@ -26,6 +26,7 @@
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
+local now_text = tostring(now)  -- sliding_log scores, converted once (an integer below 2^53)
 local batch = ARGV[1]
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 
@@ -101,7 +102,7 @@ local function store(j)
   if algo == 1 then
     local args, n = st[j + 7], 2 * st[j + 8]
     if n == 2 then
-      redis.call('ZADD', key, now, args)
+      redis.call('ZADD', key, now_text, args)
     else
       for from = 1, n, 2000 do  -- 1000 entries per ZADD (unpack's stack is bounded)
         redis.call('ZADD', key, unpack(args, from, min(n, from + 1999)))
@@ -270,14 +271,14 @@ while a <= last do
               if m == 0 then
                 args = {}
               elseif m == 2 then
-                args = {now, args}  -- the one entry so far
+                args = {now_text, args}  -- the one entry so far
               end
               st[j + 7] = args
               if x == 1 then
-                args[m + 1], args[m + 2] = now, member
+                args[m + 1], args[m + 2] = now_text, member
               else
                 for u = 1, x do
-                  args[m + 2 * u - 1], args[m + 2 * u] = now, member .. '.' .. u
+                  args[m + 2 * u - 1], args[m + 2 * u] = now_text, member .. '.' .. u
                 end
               end
             end

@@ -54,7 +54,7 @@ int line_of(std::string_view call) {
 }
 struct call_lines {
   int pexpire_fixed = line_of("redis.call('PEXPIRE', key, window)");
-  int zadd_one = line_of("redis.call('ZADD', key, now, args)");
+  int zadd_one = line_of("redis.call('ZADD', key, now_text, args)");
   int zadd_many = line_of("redis.call('ZADD', key, unpack(args, from, min(n, from + 1999)))");
   int pexpire_log = line_of("redis.call('PEXPIRE', key, st[j + 3])");
   int hset = line_of("redis.call('HSET', key, 'w'");
