@@ -13,6 +13,7 @@
 #include <boost/asio/ip/network_v6.hpp>
 
 #include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -118,6 +119,15 @@ using header_fields = std::vector<std::pair<std::string, std::string>>;
 header_fields rate_limit_headers(const decision& d, std::span<const policy> policies,
                                  std::chrono::system_clock::time_point now,
                                  const header_options& options = {});
+
+/// Receives one header field; the views are valid until it returns.
+using header_sink = std::function<void(std::string_view name, std::string_view value)>;
+
+/// rate_limit_headers' fields, in the same order, each given to `put` instead of collected:
+/// what a server on the hot path calls (no allocation of its own once warm).
+void for_each_rate_limit_header(const decision& d, std::span<const policy> policies,
+                                std::chrono::system_clock::time_point now,
+                                const header_options& options, const header_sink& put);
 
 /// Serializes `text` as a structured-field String (RFC 8941 / RFC 9651 §4.1.6): quoted, with
 /// `"` and `\` escaped. Characters a String cannot hold (controls, non-ASCII) become '?', so

@@ -152,8 +152,7 @@ asio::awaitable<response> chain(std::shared_ptr<const middleware::state> st, con
                                    ? rate_limit::identity_for_user(ctx.session->user.id)
                                    : rate_limit::identity_for_address(ctx.client_ip, o.identity);
   const auto d = co_await st->limiter->async_check(identity, *policies);
-  const auto fields =
-      rate_limit::rate_limit_headers(d, *policies, std::chrono::system_clock::now(), o.headers);
+  const auto decided_at = std::chrono::system_clock::now();
   response res;
   if (d.allowed) {
     res = co_await h(req, ctx);
@@ -162,7 +161,9 @@ asio::awaitable<response> chain(std::shared_ptr<const middleware::state> st, con
     res.set(bhttp::field::content_type, rate_limit::problem_content_type);
     res.body() = rate_limit::problem_json(d);
   }
-  for (const auto& [name, value] : fields) res.set(name, value);
+  rate_limit::for_each_rate_limit_header(
+      d, *policies, decided_at, o.headers,
+      [&res](std::string_view name, std::string_view value) { res.set(name, value); });
   co_return res;
 }
 

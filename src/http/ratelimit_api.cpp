@@ -182,10 +182,9 @@ void add_ratelimit_api(router& r, std::shared_ptr<rate_limit::limiter> limiter,
           }
           const auto d = co_await st->limiter->async_check(identity, policies, cost);
           auto res = json_response(bhttp::status::ok, decision_json(d), req.version());
-          for (const auto& [name, value] :
-               rl::rate_limit_headers(d, policies, std::chrono::system_clock::now(), st->headers)) {
-            res.set(name, value);
-          }
+          rl::for_each_rate_limit_header(
+              d, policies, std::chrono::system_clock::now(), st->headers,
+              [&res](std::string_view name, std::string_view value) { res.set(name, value); });
           co_return res;
         }));
   r.add(bhttp::verb::post, "/v1/ratelimit/reset",

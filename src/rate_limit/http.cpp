@@ -69,8 +69,6 @@ ip::address_v6 mask_v6(const ip::address_v6& a, unsigned prefix) {
 // Structured-field Integers hold at most 15 digits (RFC 9651 §3.3.1).
 constexpr std::uint64_t sf_integer_max = 999'999'999'999'999;
 
-std::string sf_integer(std::uint64_t n) { return std::to_string(std::min(n, sf_integer_max)); }
-
 // Whole seconds, rounded up; 0 for a non-positive duration.
 std::uint64_t ceil_seconds(std::chrono::milliseconds d) {
   if (d.count() <= 0) return 0;
@@ -242,9 +240,9 @@ std::string identity_for_address(std::string_view address, const identity_option
          std::to_string(options.ipv6_prefix);
 }
 
-std::string sf_string(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
+namespace {
+
+void append_sf_string(std::string& out, std::string_view text) {
   out += '"';
   for (char c : text) {
     if (c == '"' || c == '\\') {
@@ -257,35 +255,55 @@ std::string sf_string(std::string_view text) {
     }
   }
   out += '"';
+}
+
+}  // namespace
+
+std::string sf_string(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_sf_string(out, text);
   return out;
 }
 
-header_fields rate_limit_headers(const decision& d, std::span<const policy> policies,
-                                 std::chrono::system_clock::time_point now,
-                                 const header_options& options) {
-  header_fields out;
+void for_each_rate_limit_header(const decision& d, std::span<const policy> policies,
+                                std::chrono::system_clock::time_point now,
+                                const header_options& options, const header_sink& put) {
+  // Values are built in one buffer per thread: no allocation once it has grown.
+  thread_local std::string value;
+  const auto integer = [](std::string& out, std::uint64_t n) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+  };
   if (!d.policy.empty()) {
     if (options.legacy) {
-      auto reset =
+      const auto reset =
           std::chrono::ceil<std::chrono::seconds>((now + d.reset_after).time_since_epoch());
-      out.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
-      out.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
-      out.emplace_back("X-RateLimit-Reset", std::to_string(reset.count()));
+      value.clear();
+      integer(value, d.limit);
+      put("X-RateLimit-Limit", value);
+      value.clear();
+      integer(value, d.remaining);
+      put("X-RateLimit-Remaining", value);
+      value.clear();
+      integer(value, static_cast<std::uint64_t>(std::max<std::int64_t>(0, reset.count())));
+      put("X-RateLimit-Reset", value);
     }
     if (options.draft) {
       // draft-ietf-httpapi-ratelimit-headers-11 (23 May 2026), §3 and §4: both fields are
       // structured-field Lists of String items with Integer parameters.
-      std::string list;
+      value.clear();
       auto add_item = [&](std::string_view name, std::uint64_t limit) {
-        if (!list.empty()) list += ", ";
-        list += sf_string(name);
-        list += ";q=";
-        list += sf_integer(limit);
+        if (!value.empty()) value += ", ";
+        append_sf_string(value, name);
+        value += ";q=";
+        integer(value, std::min(limit, sf_integer_max));
         auto p = std::find_if(policies.begin(), policies.end(),
                               [&](const policy& candidate) { return candidate.name == name; });
         if (p != policies.end()) {
-          list += ";w=";
-          list += sf_integer(std::max<std::uint64_t>(1, ceil_seconds(p->window)));
+          value += ";w=";
+          integer(value,
+                  std::min(std::max<std::uint64_t>(1, ceil_seconds(p->window)), sf_integer_max));
         }
       };
       bool deciding_listed = false;
@@ -295,12 +313,31 @@ header_fields rate_limit_headers(const decision& d, std::span<const policy> poli
         deciding_listed = deciding_listed || r.policy == d.policy;
       }
       if (!deciding_listed) add_item(d.policy, d.limit);
-      out.emplace_back("RateLimit-Policy", std::move(list));
-      out.emplace_back("RateLimit", sf_string(d.policy) + ";r=" + sf_integer(d.remaining) +
-                                        ";t=" + sf_integer(ceil_seconds(d.reset_after)));
+      put("RateLimit-Policy", value);
+      value.clear();
+      append_sf_string(value, d.policy);
+      value += ";r=";
+      integer(value, std::min(d.remaining, sf_integer_max));
+      value += ";t=";
+      integer(value, std::min(ceil_seconds(d.reset_after), sf_integer_max));
+      put("RateLimit", value);
     }
   }
-  if (!d.allowed) out.emplace_back("Retry-After", std::to_string(retry_seconds(d)));
+  if (!d.allowed) {
+    value.clear();
+    integer(value, retry_seconds(d));
+    put("Retry-After", value);
+  }
+}
+
+header_fields rate_limit_headers(const decision& d, std::span<const policy> policies,
+                                 std::chrono::system_clock::time_point now,
+                                 const header_options& options) {
+  header_fields out;
+  for_each_rate_limit_header(d, policies, now, options,
+                             [&](std::string_view name, std::string_view value) {
+                               out.emplace_back(std::string(name), std::string(value));
+                             });
   return out;
 }
 
