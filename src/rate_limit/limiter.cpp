@@ -358,9 +358,18 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
                                 std::uint64_t cost) {
     std::string k(identity);
     k += '\x1f';
+    const auto number = [&k](auto n) {
+      char buf[24];
+      k.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+      k += '/';
+    };
     for (const auto& p : policies) {
-      k += fmt::format("{}/{}/{}/{}/{}/{}/{};", p.name, algorithm_code(p.algo), p.limit,
-                       p.window.count(), p.burst, cost ? cost : p.cost, p.shadow ? 1 : 0);
+      k.append(p.name).append(1, '/').append(1, algorithm_code(p.algo)).append(1, '/');
+      number(p.limit);
+      number(p.window.count());
+      number(p.burst);
+      number(cost ? cost : p.cost);
+      k += p.shadow ? "1;" : "0;";
     }
     return k;
   }
@@ -457,10 +466,9 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     // Only the shield and an open breaker read the time (the engine's clock takes its lock).
     const auto now = opts_.shield || breaker_.is_open() ? clock_now() : steady::time_point{};
 
-    std::string skey;
-    if (opts_.shield) {
-      skey = shield_key(identity, policies, cost);
-      if (auto h = shield_.find(skey, now)) {
+    // The shield's key is built only when the shield holds a denial, or to remember one.
+    if (opts_.shield && !shield_.empty()) {
+      if (auto h = shield_.find(shield_key(identity, policies, cost), now)) {
         shield_hits_.fetch_add(1, std::memory_order_relaxed);
         decision d;
         d.allowed = false;
@@ -496,7 +504,8 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
         breaker_.success();
         count(d, policies);
         if (!d.allowed && opts_.shield) {
-          shield_.remember(std::move(skey), {now + d.retry_after, d.policy, d.limit}, now);
+          shield_.remember(shield_key(identity, policies, cost),
+                           {now + d.retry_after, d.policy, d.limit}, now);
         }
         co_return d;
       } catch (const std::exception& e) {

@@ -42,6 +42,8 @@ class shield {
   };
   explicit shield(std::size_t max_entries) : max_entries_(max_entries) {}
 
+  /// No denial remembered (a lock-free read): callers skip building a key.
+  bool empty() const { return size_.load(std::memory_order_relaxed) == 0; }
   /// The live denial remembered for `key`, if any.
   std::optional<hit> find(const std::string& key, clock::time_point now);
   /// Remembers a denial. When full of live entries, the new one is not remembered.

@@ -398,8 +398,17 @@ shield::hit make_hit(steady::time_point until, std::string policy = "p", std::ui
 
 TEST(RateLimitLimiterShield, FindOnEmptyGivesNothing) {
   shield s(10);
+  EXPECT_TRUE(s.empty());
   EXPECT_FALSE(s.find("k", t0).has_value());
   EXPECT_FALSE(s.find("", t0).has_value());
+}
+
+TEST(RateLimitLimiterShield, EmptyUntilADenialIsRememberedAndAfterItExpires) {
+  shield s(10);
+  s.remember("k", make_hit(t0 + 100ms), t0);
+  EXPECT_FALSE(s.empty());
+  EXPECT_FALSE(s.find("k", t0 + 100ms).has_value());  // expired: erased
+  EXPECT_TRUE(s.empty());
 }
 
 TEST(RateLimitLimiterShield, RememberThenFindBeforeUntil) {
