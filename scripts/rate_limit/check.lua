@@ -5,7 +5,8 @@
 -- KEYS           every request's policy keys, in order (one key per policy; the keys of one
 --                request share its identity's hash tag and must be distinct: else an error
 --                reply, with the batch's requests before that one applied)
--- ARGV[1]        an id unique to this batch (sliding_log members: id:request[.unit])
+-- ARGV[1]        an id unique to this batch (sliding_log members: the id for a log's first
+--                request of the batch, id:n for its next ones; then .unit for a cost above 1)
 -- ARGV[2..]      per request: its policy count N, then per policy: algorithm (1 sliding_log,
 --                2 sliding_window, 3 gcra, 4 fixed_window), limit (units), window (ms),
 --                burst (units, gcra; 0 = limit), cost (units), shadow (1: never denies).
@@ -41,25 +42,26 @@ local function read(cmd, key, ...)
 end
 
 -- The keys of the request before, in one flat array: for its policy i, j = 8 × (i - 1),
--- st[j + 1] the key, + 2 algorithm, + 3 window, + 4 dirty (to be written), + 5 .. + 8 per
+-- st[j + 1] the key, + 2 algorithm, + 3 window (its ARGV text, which PEXPIRE and SET PX are
+-- given: a number would cost redis.call a "%.17g"), + 4 dirty (to be written), + 5 .. + 8 per
 -- algorithm, below: what the store holds, as the requests so far left it. A request naming the
 -- same keys with the same algorithms and windows (the next of a busy identity's) goes on from
 -- there; any other first writes them back and reads its own. `held`: how many are kept.
 local st, held = {}, 0
 
--- Reads slot j's key for `algo` and `window`.
-local function load(j, key, algo, window)
-  st[j + 1], st[j + 2], st[j + 3], st[j + 4] = key, algo, window, false
+-- Reads slot j's key for `algo` and `window` (`window_text`: as in ARGV).
+local function load(j, key, algo, window, window_text)
+  st[j + 1], st[j + 2], st[j + 3], st[j + 4] = key, algo, window_text, false
   if algo == 1 then
     -- sliding_log: entries scored by time; an entry counts while now < score + window.
     -- Expired entries are removed only when the oldest one has expired. + 5: the count, + 6:
     -- the oldest score, + 8: how many entries the batch adds, + 7: the member of the one, or
     -- ZADD's arguments for several. They are added when the key is written:
     -- until then they score `now` and sort after every stored entry.
-    local oldest = read('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local oldest = read('ZRANGE', key, '0', '0', 'WITHSCORES')
     if oldest and oldest[2] and tonumber(oldest[2]) <= now - window then
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-      oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      oldest = redis.call('ZRANGE', key, '0', '0', 'WITHSCORES')
     end
     st[j + 5], st[j + 6], st[j + 8] = 0, false, 0
     if oldest and oldest[2] then
@@ -122,7 +124,22 @@ local function store(j)
 end
 
 local used, spent = {}, {}  -- per policy of the request: its slot (false: spends nothing), units
-local pol = {}  -- the request's policies, parsed: 6 per policy, as in ARGV
+local pol = {}  -- the request's policies, parsed: 6 per policy as in ARGV, then the window's text
+-- tonumber of ARGV's texts, memoized: the requests of a batch mostly repeat the same policies,
+-- and tonumber (strtod) is the script's dearest operation after redis.call.
+local parsed = {}
+local function number(text)
+  local v = parsed[text]
+  if not v then
+    v = tonumber(text)
+    parsed[text] = v
+  end
+  return v
+end
+-- Entries this batch added to each sliding log, so far: a log's first entry of the batch is
+-- named by the batch id alone, later ones by the id and this count (no number to convert for
+-- the common first one).
+local added = {}
 local reply = {}
 local k = 0  -- KEYS consumed
 local a = 2  -- ARGV position
@@ -130,7 +147,7 @@ local last = #ARGV
 local request = 0
 local head = 1  -- reply position of this request's all_allowed
 while a <= last do
-  local n, repeats = tonumber(ARGV[a]), 1
+  local n, repeats = number(ARGV[a]), 1
   if not n then
     local star = string.find(ARGV[a], '*', 1, true)
     n = tonumber(string.sub(ARGV[a], 1, star - 1))
@@ -147,15 +164,16 @@ while a <= last do
     end
   end
   for i = 1, n do
-    local b, p = a + 6 * (i - 1), 6 * (i - 1)
-    for x = 1, 5 do pol[p + x] = tonumber(ARGV[b + x - 1]) end
+    local b, p = a + 6 * (i - 1), 7 * (i - 1)
+    for x = 1, 5 do pol[p + x] = number(ARGV[b + x - 1]) end
     pol[p + 6] = ARGV[b + 5] == '1'
+    pol[p + 7] = ARGV[b + 2]
   end
   a = a + 6 * n
   local same = n == held
   for i = 1, same and n or 0 do
-    local j, p = 8 * (i - 1), 6 * (i - 1)
-    if st[j + 1] ~= KEYS[k + i] or st[j + 2] ~= pol[p + 1] or st[j + 3] ~= pol[p + 3] then
+    local j, p = 8 * (i - 1), 7 * (i - 1)
+    if st[j + 1] ~= KEYS[k + i] or st[j + 2] ~= pol[p + 1] or st[j + 3] ~= pol[p + 7] then
       same = false
       break
     end
@@ -169,11 +187,11 @@ while a <= last do
     reply[head] = 1
     for i = 1, n do
       local key = KEYS[k + i]
-      local p = 6 * (i - 1)
+      local p = 7 * (i - 1)
       local algo, limit, window = pol[p + 1], pol[p + 2], pol[p + 3]
       local burst, cost, shadow = pol[p + 4], pol[p + 5], pol[p + 6]
       local j = 8 * (i - 1)
-      if not same then load(j, key, algo, window) end
+      if not same then load(j, key, algo, window, pol[p + 7]) end
       local ok, remaining, reset, retry
       spent[i] = cost
 
@@ -263,7 +281,11 @@ while a <= last do
           st[j + 4] = true
           local algo = st[j + 2]
           if algo == 1 then
-            local member = batch .. ':' .. request
+            local key = st[j + 1]
+            local before = added[key] or 0
+            local member = batch
+            if before > 0 then member = batch .. ':' .. before end
+            added[key] = before + 1
             local args, m = st[j + 7], 2 * st[j + 8]
             if m == 0 and x == 1 then
               st[j + 7] = member  -- one entry needs no table

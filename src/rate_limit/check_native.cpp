@@ -380,9 +380,7 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
   };
 
   std::size_t k = 0;  // KEYS consumed, and policies
-  double request = 0;
   for (const std::size_t n : batch.requests) {
-    request += 1;
     const std::size_t head = reply.size();
     put(1);
     bool allowed = true;
@@ -547,8 +545,9 @@ std::optional<resp::reply> check(context& c, std::span<const std::string_view> k
         if (p.kind == 1) {
           const double units = p.c2;
           lua::number_buffer buf;
+          // The log's first entry of the batch: named by the batch id alone.
           auto& member = batch.member;
-          member.assign(args[0]).append(":").append(lua::to_string(request, buf));
+          member.assign(args[0]);
           if (units == 1) {
             ++commands;
             err = zadd(

@@ -9,7 +9,7 @@ namespace redkit::rate_limit {
 
 /// SHA-1 of the check.lua the native translates; a changed script runs as Lua until the native
 /// follows it.
-inline constexpr std::string_view check_native_sha = "adc77b9ab0b4035d6c8e3750a48ffa612c5a4e1f";
+inline constexpr std::string_view check_native_sha = "aac577971001a4d06d51371396778f00754a85a4";
 
 /// Registers the native with the engine (once; later calls do nothing).
 void register_check_native();
