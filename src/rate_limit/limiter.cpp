@@ -13,12 +13,12 @@
 
 #include <fmt/core.h>
 
-#include "batch_queue.hpp"
 #include "blocking.hpp"
 #include "completion.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <functional>
 #include <iterator>
 #include <random>
@@ -155,7 +155,8 @@ class batcher : public std::enable_shared_from_this<batcher> {
         code_(code),
         id_prefix_(std::move(id_prefix)),
         timeout_(timeout),
-        queue_(max_batch, max_in_flight) {}
+        max_batch_(max_batch),
+        max_in_flight_(max_in_flight) {}
 
   /// Completes with this request's part of the reply (1 + 4 × policies integers).
   template <typename Token = asio::use_awaitable_t<>>
@@ -176,7 +177,25 @@ class batcher : public std::enable_shared_from_this<batcher> {
   };
 
   void submit(entry e) {
-    if (auto batch = queue_.submit(std::move(e)); !batch.empty()) send(std::move(batch));
+    std::vector<entry> batch;
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(e));
+      if (in_flight_ >= max_in_flight_) return;
+      ++in_flight_;
+      take(batch);
+    }
+    send(std::move(batch));
+  }
+
+  // Under the lock: moves up to max_batch_ queued entries into `out`.
+  void take(std::vector<entry>& out) {
+    const auto n = std::min(queue_.size(), max_batch_);
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      out.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
 
   void send(std::vector<entry> batch) {
@@ -249,7 +268,15 @@ class batcher : public std::enable_shared_from_this<batcher> {
       at += len;
       detail::dispatch_completion(std::move(en.done), e, std::move(part));
     }
-    if (auto next = queue_.finished(); !next.empty()) send(std::move(next));
+    std::vector<entry> next;
+    {
+      std::lock_guard lock(mu_);
+      --in_flight_;
+      if (queue_.empty()) return;
+      ++in_flight_;
+      take(next);
+    }
+    send(std::move(next));
   }
 
   const std::shared_ptr<store> store_;
@@ -257,7 +284,11 @@ class batcher : public std::enable_shared_from_this<batcher> {
   const std::string id_prefix_;
   std::atomic<std::uint64_t> sent_{0};
   const std::chrono::milliseconds timeout_;
-  detail::batch_queue<entry> queue_;
+  const std::size_t max_batch_;
+  const unsigned max_in_flight_;
+  std::mutex mu_;
+  std::deque<entry> queue_;
+  unsigned in_flight_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
