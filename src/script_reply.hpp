@@ -6,7 +6,9 @@
 #include <redkit/error.hpp>
 #include <redkit/resp.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,6 +27,12 @@ const std::string& reply_string(const resp::reply& r, std::string_view pattern);
 
 /// `n` in decimal (a script argument).
 std::string decimal(std::int64_t n);
+/// Appends `n` in decimal to `out` (no allocation of its own).
+template <std::integral T>
+void append_decimal(std::string& out, T n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
 
 /// A time from milliseconds since the epoch (scripts' TIME-based stamps).
 inline std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {

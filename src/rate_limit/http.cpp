@@ -4,10 +4,10 @@
 #include <redkit/rate_limit_http.hpp>
 
 #include "http_text.hpp"
+#include "script_reply.hpp"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdint>
 
 namespace redkit::rate_limit {
@@ -257,6 +257,11 @@ void append_sf_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// A structured-field Integer: `n`, capped at the 15 digits an Integer holds.
+void append_sf_integer(std::string& out, std::uint64_t n) {
+  detail::append_decimal(out, std::min(n, sf_integer_max));
+}
+
 }  // namespace
 
 std::string sf_string(std::string_view text) {
@@ -271,22 +276,18 @@ void for_each_rate_limit_header(const decision& d, std::span<const policy> polic
                                 const header_options& options, const header_sink& put) {
   // Values are built in one buffer per thread: no allocation once it has grown.
   thread_local std::string value;
-  const auto integer = [](std::string& out, std::uint64_t n) {
-    char buf[24];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
-  };
   if (!d.policy.empty()) {
     if (options.legacy) {
       const auto reset =
           std::chrono::ceil<std::chrono::seconds>((now + d.reset_after).time_since_epoch());
       value.clear();
-      integer(value, d.limit);
+      detail::append_decimal(value, d.limit);
       put("X-RateLimit-Limit", value);
       value.clear();
-      integer(value, d.remaining);
+      detail::append_decimal(value, d.remaining);
       put("X-RateLimit-Remaining", value);
       value.clear();
-      integer(value, static_cast<std::uint64_t>(std::max<std::int64_t>(0, reset.count())));
+      detail::append_decimal(value, std::max<std::int64_t>(0, reset.count()));
       put("X-RateLimit-Reset", value);
     }
     if (options.draft) {
@@ -297,13 +298,12 @@ void for_each_rate_limit_header(const decision& d, std::span<const policy> polic
         if (!value.empty()) value += ", ";
         append_sf_string(value, name);
         value += ";q=";
-        integer(value, std::min(limit, sf_integer_max));
+        append_sf_integer(value, limit);
         auto p = std::find_if(policies.begin(), policies.end(),
                               [&](const policy& candidate) { return candidate.name == name; });
         if (p != policies.end()) {
           value += ";w=";
-          integer(value,
-                  std::min(std::max<std::uint64_t>(1, ceil_seconds(p->window)), sf_integer_max));
+          append_sf_integer(value, std::max<std::uint64_t>(1, ceil_seconds(p->window)));
         }
       };
       bool deciding_listed = false;
@@ -317,15 +317,15 @@ void for_each_rate_limit_header(const decision& d, std::span<const policy> polic
       value.clear();
       append_sf_string(value, d.policy);
       value += ";r=";
-      integer(value, std::min(d.remaining, sf_integer_max));
+      append_sf_integer(value, d.remaining);
       value += ";t=";
-      integer(value, std::min(ceil_seconds(d.reset_after), sf_integer_max));
+      append_sf_integer(value, ceil_seconds(d.reset_after));
       put("RateLimit", value);
     }
   }
   if (!d.allowed) {
     value.clear();
-    integer(value, retry_seconds(d));
+    detail::append_decimal(value, retry_seconds(d));
     put("Retry-After", value);
   }
 }

@@ -15,6 +15,7 @@
 
 #include "blocking.hpp"
 #include "completion.hpp"
+#include "script_reply.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -359,8 +360,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     std::string k(identity);
     k += '\x1f';
     const auto number = [&k](auto n) {
-      char buf[24];
-      k.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+      detail::append_decimal(k, n);
       k += '/';
     };
     for (const auto& p : policies) {
@@ -535,9 +535,8 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
 
   /// Appends a batch id unique to this limiter: its random prefix and a counter.
   void append_batch_id(std::string& out) {
-    char buf[24];
-    const auto seq = seq_.fetch_add(1, std::memory_order_relaxed);
-    out.append(id_prefix_).append(buf, std::to_chars(buf, buf + sizeof buf, seq).ptr);
+    out.append(id_prefix_);
+    detail::append_decimal(out, seq_.fetch_add(1, std::memory_order_relaxed));
   }
 
   /// The shield's and breaker's clock: the engine's for an engine store (tests move it), else
