@@ -8,33 +8,26 @@
 -- ARGV[7]   r: first rank (0-based)   a: player id
 -- ARGV[8]   r: count      a: range (entries on each side)
 -- ARGV[9]   a: fill a window cut by an end of the board from the other side (1 | 0)
--- Reply     {total, first rank (0-based), {member, score, ...}}; around an absent player:
---           {total, -1}
+-- Reply     r: {total, first rank (0-based), {member, score, ...}}
+--           a: {first rank (0-based), {member, score, ...}}; an absent player: {-1}
 -- Cost      O(log n + m), m entries returned.
 -- #include leaderboard/lib/board.lua
+-- #include leaderboard/lib/window.lua
 
 local base, mode = KEYS[1], ARGV[1]
 local day = tonumber(ARGV[3])
 if not day and ARGV[2] ~= 'all' then day = day_now() end
 local keys = board_keys(base, (period_of(ARGV[2], day, tonumber(ARGV[4]))))
 local desc, tie = ARGV[5] == 'd', ARGV[6]
-local total = redis.call('ZCARD', keys.scores)
-
-local start, stop
-if mode == 'r' then
-  start = tonumber(ARGV[7])
-  stop = start + tonumber(ARGV[8]) - 1
-else
+if mode == 'a' then
   local rank = rank_of(keys, desc, member_of(keys, ARGV[7]))
-  if not rank then return {total, -1} end
-  local span = tonumber(ARGV[8])
-  start, stop = rank - span, rank + span
-  if ARGV[9] == '1' then
-    if start < 0 then start, stop = 0, stop - start end
-    if stop > total - 1 then start, stop = math.max(0, start - (stop - total + 1)), total - 1 end
-  end
-  start = math.max(0, start)
+  if not rank then return {-1} end
+  local first, entries = around_window(keys.scores, desc, rank, tonumber(ARGV[8]), ARGV[9] == '1')
+  return {first, entries}
 end
+local total = redis.call('ZCARD', keys.scores)
+local start = tonumber(ARGV[7])
+local stop = start + tonumber(ARGV[8]) - 1
 if stop < start then return {total, start, {}} end
 return {total, start,
         redis.call(desc and 'ZREVRANGE' or 'ZRANGE', keys.scores, start, stop, 'WITHSCORES')}

@@ -334,11 +334,12 @@ struct board::impl {
       args.emplace_back(fill ? "1" : "0");
       r = co_await eval(range_, std::move(args));
     }
+    // {first rank, entries}, or {-1} for an absent player.
     const auto& e = array_of(r);
-    if (e.size() < 2) throw unexpected("unexpected reply from leaderboard/around");
-    if (integer_of(e[1]) < 0) co_return std::vector<entry>{};
-    if (e.size() != 3) throw unexpected("unexpected reply from leaderboard/around");
-    co_return entries_of(array_of(e[2]), static_cast<std::uint64_t>(integer_of(e[1])),
+    if (e.empty()) throw unexpected("unexpected reply from leaderboard/around");
+    if (integer_of(e[0]) < 0) co_return std::vector<entry>{};
+    if (e.size() != 2) throw unexpected("unexpected reply from leaderboard/around");
+    co_return entries_of(array_of(e[1]), static_cast<std::uint64_t>(integer_of(e[0])),
                          opts_.tie_break);
   }
 
