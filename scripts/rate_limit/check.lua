@@ -30,6 +30,16 @@ local now = math.floor(now_us / 1000)
 local now_text = tostring(now)  -- sliding_log scores, converted once (an integer below 2^53)
 local batch = ARGV[1]
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
+local format = string.format
+
+-- An integer's text as redis.call would write it ("%.17g", the same digits below 2^53), at
+-- less than half the cost: '%d' is a plain integer conversion, "%.17g" a multi-precision one.
+local function int_text(x)
+  if x % 1 == 0 and x < 9007199254740992 and x > -9007199254740992 then
+    return format('%d', x)
+  end
+  return x
+end
 
 -- Reads a key with `cmd`, deleting it if it holds another type.
 local function read(cmd, key, ...)
@@ -115,7 +125,7 @@ local function store(j)
     redis.call('HSET', key, 'w', st[j + 5], 'c', st[j + 6], 'p', st[j + 7])
     redis.call('PEXPIRE', key, st[j + 8])
   elseif algo == 3 then
-    redis.call('SET', key, st[j + 5], 'PX', st[j + 6])
+    redis.call('SET', key, int_text(st[j + 5]), 'PX', int_text(st[j + 6]))
   elseif st[j + 6] == 0 then
     redis.call('SET', key, st[j + 5], 'PX', st[j + 3])
   else

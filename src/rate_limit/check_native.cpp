@@ -59,7 +59,7 @@ struct call_lines {
   int pexpire_log = line_of("redis.call('PEXPIRE', key, st[j + 3])");
   int hset = line_of("redis.call('HSET', key, 'w'");
   int pexpire_window = line_of("redis.call('PEXPIRE', key, st[j + 8])");
-  int set_gcra = line_of("redis.call('SET', key, st[j + 5], 'PX', st[j + 6])");
+  int set_gcra = line_of("redis.call('SET', key, int_text(st[j + 5]), 'PX', int_text(st[j + 6]))");
   int set_fixed = line_of("redis.call('SET', key, st[j + 5], 'PX', st[j + 3])");
   int incrby = line_of("redis.call('INCRBY', key, st[j + 5] - st[j + 6])");
 };

@@ -9,7 +9,7 @@ namespace redkit::rate_limit {
 
 /// SHA-1 of the check.lua the native translates; a changed script runs as Lua until the native
 /// follows it.
-inline constexpr std::string_view check_native_sha = "aac577971001a4d06d51371396778f00754a85a4";
+inline constexpr std::string_view check_native_sha = "83881ee2f377908d25770a0e9247941780424e56";
 
 /// Registers the native with the engine (once; later calls do nothing).
 void register_check_native();
