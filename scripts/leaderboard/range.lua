@@ -9,7 +9,7 @@
 -- ARGV[8]   r: count      a: range (entries on each side)
 -- ARGV[9]   a: fill a window cut by an end of the board from the other side (1 | 0)
 -- Reply     r: {total, first rank (0-based), {member, score, ...}}
---           a: {first rank (0-based), {member, score, ...}}; an absent player: {-1}
+--           a: {member, score, ..., first rank (0-based)}; an absent player: {-1}
 -- Cost      O(log n + m), m entries returned.
 -- #include leaderboard/lib/board.lua
 -- #include leaderboard/lib/window.lua
@@ -23,7 +23,8 @@ if mode == 'a' then
   local rank = rank_of(keys, desc, member_of(keys, ARGV[7]))
   if not rank then return {-1} end
   local first, entries = around_window(keys.scores, desc, rank, tonumber(ARGV[8]), ARGV[9] == '1')
-  return {first, entries}
+  entries[#entries + 1] = first
+  return entries
 end
 local total = redis.call('ZCARD', keys.scores)
 local start = tonumber(ARGV[7])

@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <span>
 
 namespace redkit::leaderboard {
 
@@ -99,7 +100,7 @@ double double_of(const resp::reply& r) {
 
 /// Entries from members and scores as Z[REV]RANGE ... WITHSCORES gives them: flat (RESP2, and
 /// in scripts) or as [member, score] pairs (RESP3). Members are [prefix] id NUL info.
-std::vector<entry> entries_of(const std::vector<resp::reply>& rows, std::uint64_t first,
+std::vector<entry> entries_of(std::span<const resp::reply> rows, std::uint64_t first,
                               tie_break tie) {
   const std::size_t skip = tie == tie_break::earliest ? 16 : 0;  // the sequence prefix
   const bool pairs = !rows.empty() && rows.front().is_aggregate();
@@ -334,12 +335,12 @@ struct board::impl {
       args.emplace_back(fill ? "1" : "0");
       r = co_await eval(range_, std::move(args));
     }
-    // {first rank, entries}, or {-1} for an absent player.
+    // {member, score, ..., first rank}, or {-1} for an absent player.
     const auto& e = array_of(r);
     if (e.empty()) throw unexpected("unexpected reply from leaderboard/around");
-    if (integer_of(e[0]) < 0) co_return std::vector<entry>{};
-    if (e.size() != 2) throw unexpected("unexpected reply from leaderboard/around");
-    co_return entries_of(array_of(e[1]), static_cast<std::uint64_t>(integer_of(e[0])),
+    const auto first = integer_of(e.back());
+    if (first < 0) co_return std::vector<entry>{};
+    co_return entries_of(std::span(e).first(e.size() - 1), static_cast<std::uint64_t>(first),
                          opts_.tie_break);
   }
 
