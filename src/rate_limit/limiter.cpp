@@ -13,13 +13,13 @@
 
 #include <fmt/core.h>
 
+#include "batch_queue.hpp"
 #include "blocking.hpp"
 #include "completion.hpp"
 #include "script_reply.hpp"
 
 #include <algorithm>
 #include <charconv>
-#include <deque>
 #include <functional>
 #include <iterator>
 #include <random>
@@ -156,8 +156,7 @@ class batcher : public std::enable_shared_from_this<batcher> {
         code_(code),
         id_prefix_(std::move(id_prefix)),
         timeout_(timeout),
-        max_batch_(max_batch),
-        max_in_flight_(max_in_flight) {}
+        queue_(max_batch, max_in_flight) {}
 
   /// Completes with this request's part of the reply (1 + 4 × policies integers).
   template <typename Token = asio::use_awaitable_t<>>
@@ -178,25 +177,7 @@ class batcher : public std::enable_shared_from_this<batcher> {
   };
 
   void submit(entry e) {
-    std::vector<entry> batch;
-    {
-      std::lock_guard lock(mu_);
-      queue_.push_back(std::move(e));
-      if (in_flight_ >= max_in_flight_) return;
-      ++in_flight_;
-      take(batch);
-    }
-    send(std::move(batch));
-  }
-
-  // Under the lock: moves up to max_batch_ queued entries into `out`.
-  void take(std::vector<entry>& out) {
-    const auto n = std::min(queue_.size(), max_batch_);
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      out.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    if (auto batch = queue_.submit(std::move(e)); !batch.empty()) send(std::move(batch));
   }
 
   void send(std::vector<entry> batch) {
@@ -269,15 +250,7 @@ class batcher : public std::enable_shared_from_this<batcher> {
       at += len;
       detail::dispatch_completion(std::move(en.done), e, std::move(part));
     }
-    std::vector<entry> next;
-    {
-      std::lock_guard lock(mu_);
-      --in_flight_;
-      if (queue_.empty()) return;
-      ++in_flight_;
-      take(next);
-    }
-    send(std::move(next));
+    if (auto next = queue_.finished(); !next.empty()) send(std::move(next));
   }
 
   const std::shared_ptr<store> store_;
@@ -285,11 +258,7 @@ class batcher : public std::enable_shared_from_this<batcher> {
   const std::string id_prefix_;
   std::atomic<std::uint64_t> sent_{0};
   const std::chrono::milliseconds timeout_;
-  const std::size_t max_batch_;
-  const unsigned max_in_flight_;
-  std::mutex mu_;
-  std::deque<entry> queue_;
-  unsigned in_flight_ = 0;
+  detail::batch_queue<entry> queue_;
 };
 
 // ---------------------------------------------------------------------------------------------
