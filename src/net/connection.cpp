@@ -25,10 +25,15 @@ using namespace asio::experimental::awaitable_operators;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = std::size_t{64} * 1024;
 // A batch of replies is delivered in about this many slices, with a write after each (see
-// reader()); slices are never smaller than min_delivery_slice replies. Measured on loopback:
-// fewer slices leave the server idle while we deliver, more pay a send() per few requests.
+// reader()); slices are never lighter than min_delivery_slice. Measured on loopback: fewer
+// slices leave the server idle while we deliver, more pay a send() per few requests. A reply
+// weighs 1 + its elements: a script call that batches several callers' requests (a rate-limit
+// or around() batch) weighs what they would, one by one, so its callers' next requests are
+// sent as early.
 constexpr std::size_t slices_per_batch = 4;
 constexpr std::size_t min_delivery_slice = 16;
+
+std::size_t delivery_weight(const resp::reply& r) { return 1 + r.elements.size(); }
 
 std::exception_ptr make_error(errc code, std::string_view why, std::string_view name) {
   return std::make_exception_ptr(
@@ -537,9 +542,11 @@ asio::awaitable<void> connection::reader() {
     // Deliver in slices; after each, hand the requests the callers issued meanwhile to the
     // socket, so the server works on them while we deliver the rest.
     bool unsolicited = false;
-    const std::size_t slice = std::max(min_delivery_slice, ready.size() / slices_per_batch);
-    for (std::size_t begin = 0; begin < ready.size() && !unsolicited; begin += slice) {
-      const std::size_t end = std::min(ready.size(), begin + slice);
+    std::size_t weight = 0;
+    for (const auto& r : ready) weight += delivery_weight(r);
+    const std::size_t slice = std::max(min_delivery_slice, weight / slices_per_batch);
+    for (std::size_t begin = 0, end = 0; begin < ready.size() && !unsolicited; begin = end) {
+      for (std::size_t w = 0; end < ready.size() && w < slice;) w += delivery_weight(ready[end++]);
       {
         std::lock_guard lock(mu_);
         for (std::size_t i = begin; i < end; ++i) {
