@@ -87,6 +87,13 @@ struct options {
   std::size_t max_per_call = 1000;
   /// Deadline of each store call. Default 1 s.
   std::chrono::milliseconds timeout{1000};
+  /// Batching of around() reads: reads that arrive while `around_batches_in_flight` calls
+  /// are out go together in the next call, up to `around_batch` per call. Each read is still
+  /// one atomic snapshot; a queued read may wait for the calls ahead of it, so its latency is
+  /// at most about around_batches_in_flight × timeout. around_batch = 1 turns batching off.
+  /// Defaults 32 and 2.
+  std::size_t around_batch = 32;
+  unsigned around_batches_in_flight = 2;
 };
 
 /// A player's display info (the reference's Player), stored with the score. Name and avatar

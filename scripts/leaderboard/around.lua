@@ -1,22 +1,28 @@
--- Reads the entries around a player on one period's board (members carry the info): `range`
--- ranks above to `range` below it, optionally filling a window cut by an end of the board
--- from the other side.
+-- Reads the entries around players on one period's board (members carry the info): for each,
+-- `range` ranks above to `range` below it, optionally filling a window cut by an end of the
+-- board from the other side. Concurrent reads of a board come in one call.
 -- Atomicity: one script: the entries are one snapshot.
 -- KEYS[1]   the board's scores (sorted set)   KEYS[2] its players (hash id -> member)
--- ARGV[1]   player id   ARGV[2] range (entries on each side)   ARGV[3] fill (1 | 0)
--- ARGV[4]   order: d (descending) | a
--- Reply     {member, score, ..., first rank (0-based)}; an absent player: {-1}. (Flat: Redis
---           converts each table of a reply with several field lookups.)
--- Cost      O(log n + m), m entries returned (each redis.call costs about as much as a small
---           command: there are three, four when a window is filled).
+-- ARGV[1]   order: d (descending) | a
+-- ARGV[2..] per player: id, range (entries on each side), fill (1 | 0)
+-- Reply     per player, one flat list: n, the n values {member, score, ...}, the first rank
+--           (0-based); an absent player: 0, -1. (Flat: Redis converts each table of a reply
+--           with several field lookups.)
+-- Cost      O(log n + m) per player, m entries returned.
 -- #include leaderboard/lib/window.lua
 
-local scores = KEYS[1]
-local member = redis.call('HGET', KEYS[2], ARGV[1])
-if not member then return {-1} end
-local desc = ARGV[4] == 'd'
-local rank = redis.call(desc and 'ZREVRANK' or 'ZRANK', scores, member)
-if not rank then return {-1} end
-local first, entries = around_window(scores, desc, rank, tonumber(ARGV[2]), ARGV[3] == '1')
-entries[#entries + 1] = first
-return entries
+local scores, players = KEYS[1], KEYS[2]
+local desc = ARGV[1] == 'd'
+local rank_of = desc and 'ZREVRANK' or 'ZRANK'
+local out, o = {}, 0
+for a = 2, #ARGV, 3 do
+  local member = redis.call('HGET', players, ARGV[a])
+  local rank = member and redis.call(rank_of, scores, member)
+  if rank then
+    o = append_window(out, o, scores, desc, rank, tonumber(ARGV[a + 1]), ARGV[a + 2] == '1')
+  else
+    out[o + 1], out[o + 2] = 0, -1
+    o = o + 2
+  end
+end
+return out

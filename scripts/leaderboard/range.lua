@@ -9,7 +9,8 @@
 -- ARGV[8]   r: count      a: range (entries on each side)
 -- ARGV[9]   a: fill a window cut by an end of the board from the other side (1 | 0)
 -- Reply     r: {total, first rank (0-based), {member, score, ...}}
---           a: {member, score, ..., first rank (0-based)}; an absent player: {-1}
+--           a: as around.lua's for one player: {n, the n values {member, score, ...}, first
+--           rank (0-based)}; an absent player: {0, -1}
 -- Cost      O(log n + m), m entries returned.
 -- #include leaderboard/lib/board.lua
 -- #include leaderboard/lib/window.lua
@@ -21,10 +22,10 @@ local keys = board_keys(base, (period_of(ARGV[2], day, tonumber(ARGV[4]))))
 local desc, tie = ARGV[5] == 'd', ARGV[6]
 if mode == 'a' then
   local rank = rank_of(keys, desc, member_of(keys, ARGV[7]))
-  if not rank then return {-1} end
-  local first, entries = around_window(keys.scores, desc, rank, tonumber(ARGV[8]), ARGV[9] == '1')
-  entries[#entries + 1] = first
-  return entries
+  if not rank then return {0, -1} end
+  local out = {}
+  append_window(out, 0, keys.scores, desc, rank, tonumber(ARGV[8]), ARGV[9] == '1')
+  return out
 end
 local total = redis.call('ZCARD', keys.scores)
 local start = tonumber(ARGV[7])

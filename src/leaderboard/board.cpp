@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "blocking.hpp"
+#include "leaderboard/around_batcher.hpp"
 #include "script_reply.hpp"
 
 #include <charconv>
@@ -193,6 +194,15 @@ struct board::impl {
     if (opts_.retention.count() < 0) throw invalid("retention must not be negative");
     if (opts_.max_per_call == 0) throw invalid("max_per_call must be at least 1");
     if (opts_.timeout.count() <= 0) throw invalid("timeout must be positive");
+    if (opts_.around_batch == 0) throw invalid("around_batch must be at least 1");
+    if (opts_.around_batches_in_flight == 0) {
+      throw invalid("around_batches_in_flight must be at least 1");
+    }
+    if (opts_.around_batch > 1) {
+      around_batcher_ = std::make_shared<detail::around_batcher>(
+          store_, around_, std::string(order_code()), opts_.timeout, opts_.around_batch,
+          opts_.around_batches_in_flight);
+    }
   }
 
   std::string_view order_code() const { return opts_.order == order::descending ? "d" : "a"; }
@@ -312,36 +322,60 @@ struct board::impl {
         .total = static_cast<std::uint64_t>(integer_of(e[0]))};
   }
 
+#if defined(__GNUC__) && !defined(__clang__)
+// Inlined into async_around, GCC 12 sees Asio's frame allocation (aligned_alloc) and its
+// operator delete (free) in one function and warns, wrongly (as in limiter.cpp).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
   asio::awaitable<std::vector<entry>> around(std::string_view id, std::size_t range, bool fill,
                                              view v) {
     check_player_id(id);
     if (range > opts_.max_per_call / 2) {
       throw invalid(fmt::format("range must be at most {}", opts_.max_per_call / 2));
     }
-    resp::reply r;
-    if (const auto k = fixed_keys(v)) {
-      // The period is known here: around.lua on the board's declared keys.
-      std::vector<std::string> keys{k->first, k->second};
-      std::vector<std::string> args{std::string(id),
-                                    detail::decimal(static_cast<std::int64_t>(range)),
-                                    fill ? "1" : "0", std::string(order_code())};
-      r = co_await store_->async_eval(around_, std::move(keys), std::move(args),
-                                      request_options{opts_.timeout});
+    std::string span = detail::decimal(static_cast<std::int64_t>(range));
+    std::vector<resp::reply> part;  // n, the n values, the first rank
+    if (const auto k = fixed_keys(v); k && around_batcher_) {
+      // The period is known here: around.lua on the board's declared keys, batched.
+      part = co_await around_batcher_->async_read(k->first, k->second, std::string(id),
+                                                  std::move(span), fill);
     } else {
-      std::vector<std::string> args{"a"};
-      append_view(args, v);
-      args.emplace_back(id);
-      args.push_back(detail::decimal(static_cast<std::int64_t>(range)));
-      args.emplace_back(fill ? "1" : "0");
-      r = co_await eval(range_, std::move(args));
+      resp::reply r;
+      if (k) {
+        std::vector<std::string> keys{k->first, k->second};
+        std::vector<std::string> args{std::string(order_code()), std::string(id), std::move(span),
+                                      fill ? "1" : "0"};
+        r = co_await store_->async_eval(around_, std::move(keys), std::move(args),
+                                        request_options{opts_.timeout});
+      } else {
+        std::vector<std::string> args{"a"};
+        append_view(args, v);
+        args.emplace_back(id);
+        args.push_back(std::move(span));
+        args.emplace_back(fill ? "1" : "0");
+        r = co_await eval(range_, std::move(args));
+      }
+      array_of(r);  // an array, or it throws
+      part = std::move(r.elements);
     }
-    // {member, score, ..., first rank}, or {-1} for an absent player.
-    const auto& e = array_of(r);
-    if (e.empty()) throw unexpected("unexpected reply from leaderboard/around");
-    const auto first = integer_of(e.back());
-    if (first < 0) co_return std::vector<entry>{};
-    co_return entries_of(std::span(e).first(e.size() - 1), static_cast<std::uint64_t>(first),
-                         opts_.tie_break);
+    co_return around_entries(part);
+  }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+  /// Entries of an around reply (a player's part of around.lua's): n, the n values {member,
+  /// score, ...}, the first rank (-1: an absent player).
+  std::vector<entry> around_entries(std::span<const resp::reply> part) const {
+    if (part.size() < 2) throw unexpected("unexpected reply from leaderboard/around");
+    const auto first = integer_of(part.back());
+    if (first < 0) return {};
+    if (integer_of(part.front()) != static_cast<std::int64_t>(part.size() - 2)) {
+      throw unexpected("unexpected reply from leaderboard/around");
+    }
+    return entries_of(part.subspan(1, part.size() - 2), static_cast<std::uint64_t>(first),
+                      opts_.tie_break);
   }
 
   /// The scores and players keys `v` reads when the period is known without the store's
@@ -412,6 +446,7 @@ struct board::impl {
   const script& around_;
   const script& rank_;
   const script& remove_;
+  std::shared_ptr<detail::around_batcher> around_batcher_;  // null: around_batch 1
 };
 
 // -----------------------------------------------------------------------------------------------

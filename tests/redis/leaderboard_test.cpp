@@ -849,6 +849,82 @@ TEST_P(Leaderboard, TopPageAroundRanksCountRemove) {
   EXPECT_FALSE(early.remove("x"));
 }
 
+// Concurrent around() reads go to the store in batches (one script call per board period of a
+// batch): each must get what it would get alone, absent players and both ends included.
+TEST_P(Leaderboard, ConcurrentAroundReadsMatchOneByOneReads) {
+  leaderboard::options o;
+  o.periods = {period::all_time, period::daily};
+  board b(store_, "batched", o);
+  leaderboard::options alone_o = o;
+  alone_o.around_batch = 1;  // no batching: the reference
+  board alone(store_, "batched", alone_o);
+  const auto today = std::chrono::floor<std::chrono::days>(now());
+  for (int i = 0; i < 60; ++i) b.update(make_player("p" + pad(i, 2)), (i * 37) % 50);
+  struct read {
+    std::string id;
+    std::size_t range;
+    bool fill;
+    view v;
+  };
+  std::vector<read> reads;
+  std::mt19937 rng(11);
+  for (int k = 0; k < 600; ++k) {
+    // Ids p60 .. p69 are on no board; the day's board of an explicit day and the all-time one
+    // are read in the same batches.
+    reads.push_back({"p" + pad(static_cast<int>(rng() % 70), 2), rng() % 7, rng() % 2 == 0,
+                     rng() % 3 == 0 ? view{.of = period::daily, .day = today} : view{}});
+  }
+  std::vector<std::vector<entry>> got(reads.size());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::future<void>> done;
+  for (int c = 0; c < 64; ++c) {
+    done.push_back(asio::co_spawn(
+        store_->get_executor(),
+        [&]() -> asio::awaitable<void> {
+          for (auto k = next++; k < reads.size(); k = next++) {
+            got[k] =
+                co_await b.async_around(reads[k].id, reads[k].range, reads[k].fill, reads[k].v);
+          }
+        },
+        asio::use_future));
+  }
+  for (auto& f : done) f.get();
+  std::size_t empty = 0;
+  for (std::size_t k = 0; k < reads.size(); ++k) {
+    const auto& r = reads[k];
+    const auto want = alone.around(r.id, r.range, r.fill, r.v);
+    EXPECT_EQ(ids_of(got[k]), ids_of(want)) << k << " " << r.id;
+    EXPECT_EQ(ranks_of(got[k]), ranks_of(want)) << k << " " << r.id;
+    for (std::size_t i = 0; i < std::min(got[k].size(), want.size()); ++i) {
+      EXPECT_EQ(got[k][i].score, want[i].score) << k;
+      EXPECT_EQ(got[k][i].player, want[i].player) << k;
+    }
+    empty += want.empty();
+  }
+  EXPECT_GT(empty, 0u);                // absent players were read
+  EXPECT_LT(empty, reads.size() / 2);  // and present ones
+}
+
+// A failed batch call fails each of its reads with the store's error, and the batcher goes on.
+TEST_P(Leaderboard, AFailedAroundBatchFailsItsReadsAndTheNextSucceed) {
+  board b(store_, "broken");
+  b.update(make_player("a"), 1);
+  b.update(make_player("b"), 2);
+  const std::string scores = "rk:lb:{broken}:all:scores";
+  store_->exec(command{"DEL", scores});
+  store_->exec(command{"SET", scores, "not a sorted set"});
+  std::vector<std::future<std::vector<entry>>> reads;
+  for (int c = 0; c < 16; ++c) {
+    reads.push_back(
+        asio::co_spawn(store_->get_executor(), b.async_around("a", 1), asio::use_future));
+  }
+  for (auto& r : reads) EXPECT_THROW(r.get(), redkit::error);
+  store_->exec(command{"DEL", scores});
+  b.update(make_player("a"), 1);
+  b.update(make_player("b"), 2);
+  EXPECT_EQ(ids_of(b.around("a", 1)), (std::vector<std::string>{"b", "a"}));
+}
+
 TEST_P(Leaderboard, PlayerInfoRoundTrips) {
   const std::vector<player> players{
       {.id = "quotes",
