@@ -14,11 +14,19 @@
 local scores, players = KEYS[1], KEYS[2]
 local desc = ARGV[1] == 'd'
 local rank_of = desc and 'ZREVRANK' or 'ZRANK'
+-- The players' members: one HMGET per 1000 players (unpack's stack is bounded).
+local ids, members = {}, {}
+for a = 2, #ARGV, 3 do ids[#ids + 1] = ARGV[a] end
+for from = 1, #ids, 1000 do
+  local got = redis.call('HMGET', players, unpack(ids, from, math.min(#ids, from + 999)))
+  for i = 1, #got do members[from + i - 1] = got[i] end
+end
 local out, o = {}, 0
-for a = 2, #ARGV, 3 do
-  local member = redis.call('HGET', players, ARGV[a])
+for p = 1, #ids do
+  local member = members[p]
   local rank = member and redis.call(rank_of, scores, member)
   if rank then
+    local a = 3 * p - 1
     o = append_window(out, o, scores, desc, rank, tonumber(ARGV[a + 1]), ARGV[a + 2] == '1')
   else
     out[o + 1], out[o + 2] = 0, -1
