@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <limits>
 #include <map>
@@ -262,6 +263,22 @@ class Leaderboard : public backend_test {
     EXPECT_EQ(e->code(), make_error_code(errc::invalid_argument)) << what << ": " << e->what();
   }
 
+  /// 64 coroutines on the store's executor, each running body(k) for the next k below `n`
+  /// (`next` is shared, so other workers may take ks too); wait on the futures.
+  std::vector<std::future<void>> spawn_64(std::atomic<std::size_t>& next, std::size_t n,
+                                          std::function<asio::awaitable<void>(std::size_t)> body) {
+    std::vector<std::future<void>> done;
+    for (int c = 0; c < 64; ++c) {
+      done.push_back(asio::co_spawn(
+          store_->get_executor(),
+          [&next, n, body]() -> asio::awaitable<void> {
+            for (auto k = next++; k < n; k = next++) co_await body(k);
+          },
+          asio::use_future));
+    }
+    return done;
+  }
+
   /// 2000 updates over 100 players from 64 coroutines, 4 threads and 4 threads on a second
   /// store handle; then the board's order must be that of its final scores.
   void hammer(const leaderboard::options& o) {
@@ -293,18 +310,9 @@ class Leaderboard : public backend_test {
     }
     std::vector<std::vector<update_result>> results(ops.size());
     std::atomic<std::size_t> next{0};
-    std::vector<std::future<void>> done;
-    for (int c = 0; c < 64; ++c) {
-      done.push_back(asio::co_spawn(
-          store_->get_executor(),
-          [&]() -> asio::awaitable<void> {
-            for (auto k = next++; k < ops.size(); k = next++) {
-              const auto p = make_player(ops[k].id);
-              results[k] = co_await b.async_update(p, ops[k].value, ops[k].what);
-            }
-          },
-          asio::use_future));
-    }
+    auto done = spawn_64(next, ops.size(), [&](std::size_t k) -> asio::awaitable<void> {
+      results[k] = co_await b.async_update(make_player(ops[k].id), ops[k].value, ops[k].what);
+    });
     std::vector<std::thread> ts;
     for (int t = 0; t < 8; ++t) {
       ts.emplace_back([&, t] {
@@ -876,18 +884,9 @@ TEST_P(Leaderboard, ConcurrentAroundReadsMatchOneByOneReads) {
   }
   std::vector<std::vector<entry>> got(reads.size());
   std::atomic<std::size_t> next{0};
-  std::vector<std::future<void>> done;
-  for (int c = 0; c < 64; ++c) {
-    done.push_back(asio::co_spawn(
-        store_->get_executor(),
-        [&]() -> asio::awaitable<void> {
-          for (auto k = next++; k < reads.size(); k = next++) {
-            got[k] =
-                co_await b.async_around(reads[k].id, reads[k].range, reads[k].fill, reads[k].v);
-          }
-        },
-        asio::use_future));
-  }
+  auto done = spawn_64(next, reads.size(), [&](std::size_t k) -> asio::awaitable<void> {
+    got[k] = co_await b.async_around(reads[k].id, reads[k].range, reads[k].fill, reads[k].v);
+  });
   for (auto& f : done) f.get();
   std::size_t empty = 0;
   for (std::size_t k = 0; k < reads.size(); ++k) {
