@@ -113,7 +113,7 @@ class around_batcher : public std::enable_shared_from_this<around_batcher> {
         std::size_t at = 0;
         parts.reserve(call.size());
         for (std::size_t i = 0; i < call.size(); ++i) {
-          if (at >= all.size()) throw malformed();
+          if (all.size() - at < 2) throw malformed();  // n and the first rank, at least
           const auto n = reply_integer(all[at], "leaderboard");
           if (n < 0 || static_cast<std::size_t>(n) > all.size() - at - 2) throw malformed();
           const auto end = at + static_cast<std::size_t>(n) + 2;
