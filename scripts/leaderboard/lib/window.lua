@@ -6,6 +6,7 @@
 -- by the board's last rank shows in the range read (fewer entries), and only then is a second
 -- range read, above it. Ranks go to redis.call as '%d' text: it would format a number with
 -- "%.17g", a slower conversion.
+local no_entries = {}  -- `above` when nothing is read above: no table per player
 local function append_window(out, o, scores, desc, rank, span, fill)
   local read, format = desc and 'ZREVRANGE' or 'ZRANGE', string.format
   local start, stop = rank - span, rank + span
@@ -15,7 +16,7 @@ local function append_window(out, o, scores, desc, rank, span, fill)
   end
   local range = redis.call(read, scores, format('%d', start), format('%d', stop), 'WITHSCORES')
   local short = stop - start + 1 - #range / 2  -- ranks of the window past the last one
-  local above = {}
+  local above = no_entries
   if fill and short > 0 and start > 0 then
     local from = math.max(0, start - short)
     above = redis.call(read, scores, format('%d', from), format('%d', start - 1), 'WITHSCORES')
