@@ -179,7 +179,7 @@ resp::reply randomkey(context& c) {
       if (n == 0) continue;
       auto it = keys.begin(b);
       std::advance(it, std::uniform_int_distribution<std::size_t>(0, n - 1)(rng));
-      key.assign(view(it->first));
+      key.assign(view((*it).first));  // not it->: Boost 1.81 local iterators get it wrong
     }
     if (key.empty()) {
       auto it = keys.begin();

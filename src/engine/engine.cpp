@@ -140,7 +140,7 @@ void context::remove_if_empty(std::string_view key) {
 
 void context::flush() {
   st.expiries.clear();
-  // Swap rather than clear(): libstdc++ keeps the bucket array on clear, and a flushed engine
+  // Swap rather than clear(): clear() keeps the bucket array, and a flushed engine
   // should give its memory back, as Redis does.
   string_map<entry>().swap(st.keys);
 }

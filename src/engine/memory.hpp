@@ -6,6 +6,8 @@
 // held, and every keyspace allocation and deallocation happens under that lock.
 #pragma once
 
+#include <boost/unordered/unordered_map.hpp>
+#include <boost/unordered/unordered_set.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -13,8 +15,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace redkit::engine {
 
@@ -84,11 +84,14 @@ struct string_equal {
   bool operator()(const mstring& a, const mstring& b) const noexcept { return a == b; }
 };
 
+// Boost's node-based tables rather than std::'s: the same interface and node stability, but a
+// bucket points at its first node (libstdc++'s points at the node before it), so a lookup in
+// a keyspace too big for the cache takes one dependent memory load fewer.
 template <typename V>
-using string_map = std::unordered_map<mstring, V, string_hash, string_equal,
-                                      counting_allocator<std::pair<const mstring, V>>>;
+using string_map = boost::unordered_map<mstring, V, string_hash, string_equal,
+                                        counting_allocator<std::pair<const mstring, V>>>;
 using string_set =
-    std::unordered_set<mstring, string_hash, string_equal, counting_allocator<mstring>>;
+    boost::unordered_set<mstring, string_hash, string_equal, counting_allocator<mstring>>;
 using string_deque = std::deque<mstring, counting_allocator<mstring>>;
 
 }  // namespace redkit::engine

@@ -13,7 +13,7 @@
 namespace redkit::engine {
 
 /// One random element of a non-empty unordered container. O(1) expected; a linear walk when the
-/// table is sparse (std::unordered_* never shrinks its buckets).
+/// table is sparse (erasing never shrinks a table's buckets).
 template <typename Table>
 const typename Table::value_type& random_element(const Table& t, std::mt19937_64& rng) {
   const std::size_t n = t.size();

@@ -95,7 +95,7 @@ constexpr std::size_t scan_start_bucket(std::uint64_t cursor, std::size_t bucket
 }
 }  // namespace detail
 
-/// One step of a SCAN-family iteration over `table` (any std::unordered_map/set, e.g. the
+/// One step of a SCAN-family iteration over `table` (any node-based unordered map/set, e.g. the
 /// keyspace, a string_map or a string_set) from `cursor`: calls `visit(element)` for every
 /// element of the buckets it visits (filtering by MATCH/TYPE is up to `visit`), and returns the
 /// cursor to send back (0 when the iteration is complete). `weight` is how many reply items one
