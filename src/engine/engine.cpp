@@ -252,8 +252,7 @@ resp::reply unknown_command(std::span<const std::string_view> argv) {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return ascii_lower(x) == ascii_lower(y);
          });
 }
 
@@ -262,7 +261,7 @@ const command_spec* find_command(std::string_view name) {
   char buf[32];
   if (name.size() > sizeof buf) return nullptr;
   for (std::size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    buf[i] = ascii_lower(name[i]);
   }
   const auto& index = command_index();
   auto it = index.find(std::string_view(buf, name.size()));

@@ -108,6 +108,11 @@ std::span<const command_spec> server_commands();
 /// The command named `name` (any case), or nullptr.
 const command_spec* find_command(std::string_view name);
 
+/// ASCII lower case (what std::tolower does in the "C" locale, without the call).
+constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 /// ASCII case-insensitive equality, for option keywords ("NX", "withscores", ...).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
