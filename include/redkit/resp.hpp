@@ -54,6 +54,10 @@ struct reply {
   /// RESP3 attributes (`|`) that preceded this reply, as a map reply; null when none came.
   std::shared_ptr<const reply> attributes;
 
+  // User-provided, so that `reply()` and `emplace_back()` do not first zero all 128 bytes (what
+  // value-initialization does to a class with an implicit default constructor).
+  reply() noexcept {}  // NOLINT(modernize-use-equals-default)
+
   bool is_null() const noexcept { return type == resp::type::null; }
   bool is_error() const noexcept {
     return type == resp::type::simple_error || type == resp::type::bulk_error;
