@@ -55,20 +55,21 @@ std::size_t zset::hash(std::string_view s) noexcept { return std::hash<std::stri
 
 const zset::node* zset::find(std::string_view member) const noexcept {
   if (buckets_.empty()) return nullptr;
-  for (const node* n = buckets_[bucket_of(member)].head; n != nullptr; n = n->next) {
-    if (n->name() == member) return n;
+  const std::size_t h = hash(member);
+  for (const node* n = buckets_[bucket_of(h)].head; n != nullptr; n = n->next) {
+    if (n->hash == h && n->name() == member) return n;
   }
   return nullptr;
 }
 
 void zset::link(const node* n) {
-  auto& head = buckets_[bucket_of(n->name())].head;
+  auto& head = buckets_[bucket_of(n->hash)].head;
   n->next = head;
   head = n;
 }
 
 void zset::unlink(const node* n) {
-  const node** p = &buckets_[bucket_of(n->name())].head;
+  const node** p = &buckets_[bucket_of(n->hash)].head;
   while (*p != n) p = &(*p)->next;
   *p = n->next;
   n->next = nullptr;
@@ -96,7 +97,7 @@ const zset::node* zset::insert(std::string_view member, double score) {
     listpack_ = false;
   }
   if (listpack_ && score == 0) score = 0.0;  // a listpack stores -0 as "0"
-  auto [it, inserted] = tree_.insert(node{to_m(member), score, nullptr});
+  auto [it, inserted] = tree_.insert(node{to_m(member), score, nullptr, hash(member)});
   const node* n = &*it;
   if (!inserted) return n;  // (score, member) already there
   if (buckets_.empty()) buckets_.assign(4, bucket{});

@@ -41,6 +41,9 @@ class zset {
     double score = 0;
     /// Next node in the same hash bucket (the table links the tree's nodes in place).
     mutable const node* next = nullptr;
+    /// hash(member): a lookup skips other members without reading their bytes, a rehash
+    /// without hashing them again.
+    std::size_t hash = 0;
 
     std::string_view name() const noexcept { return view(member); }
   };
@@ -137,9 +140,7 @@ class zset {
  private:
   static std::uint64_t reverse_bits(std::uint64_t v) noexcept;
   static std::size_t hash(std::string_view s) noexcept;
-  std::size_t bucket_of(std::string_view s) const noexcept {
-    return hash(s) & (buckets_.size() - 1);
-  }
+  std::size_t bucket_of(std::size_t h) const noexcept { return h & (buckets_.size() - 1); }
   void link(const node* n);
   void unlink(const node* n);
   /// Rebuilds the table with `count` buckets (a power of two, or 0 when empty).
