@@ -8,6 +8,7 @@
 #include <redkit/resp.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -95,7 +96,11 @@ class scripting {
   struct sha_hash {  // lookups by string_view, without a copy
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
+      // A SHA1's hex digits are uniform already: their first 8 bytes are the hash.
+      if (s.size() < sizeof(std::uint64_t)) return std::hash<std::string_view>{}(s);
+      std::uint64_t h = 0;
+      std::memcpy(&h, s.data(), sizeof h);
+      return static_cast<std::size_t>(h);
     }
   };
   std::unordered_map<std::string, script, sha_hash, std::equal_to<>> scripts_;
