@@ -2,6 +2,7 @@
 #include "engine/zset.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <functional>
@@ -25,7 +26,11 @@ struct member_before {
 }  // namespace
 
 zset::zset(const zset& other) : tree_(other.tree_), listpack_(other.listpack_) {
-  rehash(other.buckets_.size());
+  if (listpack_) {
+    reindex();
+  } else {
+    rehash(other.buckets_.size());
+  }
 }
 
 zset& zset::operator=(const zset& other) {
@@ -38,6 +43,7 @@ zset& zset::operator=(const zset& other) {
 
 zset& zset::operator=(zset&& other) noexcept {
   tree_.swap(other.tree_);
+  small_.swap(other.small_);
   buckets_.swap(other.buckets_);
   std::swap(listpack_, other.listpack_);
   return *this;
@@ -54,6 +60,13 @@ std::uint64_t zset::reverse_bits(std::uint64_t v) noexcept {
 std::size_t zset::hash(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
 
 const zset::node* zset::find(std::string_view member) const noexcept {
+  if (listpack_) {
+    const std::size_t h = hash(member);
+    for (const auto& e : small_) {
+      if (e.hash == h && e.n->name() == member) return e.n;
+    }
+    return nullptr;
+  }
   if (buckets_.empty()) return nullptr;
   const std::size_t h = hash(member);
   for (const node* n = buckets_[bucket_of(h)].head; n != nullptr; n = n->next) {
@@ -63,12 +76,22 @@ const zset::node* zset::find(std::string_view member) const noexcept {
 }
 
 void zset::link(const node* n) {
+  if (listpack_) {
+    small_.push_back({n->hash, n});
+    return;
+  }
   auto& head = buckets_[bucket_of(n->hash)].head;
   n->next = head;
   head = n;
 }
 
 void zset::unlink(const node* n) {
+  if (listpack_) {
+    auto it = std::find_if(small_.begin(), small_.end(), [n](const auto& e) { return e.n == n; });
+    *it = small_.back();  // order does not matter: a swap and pop
+    small_.pop_back();
+    return;
+  }
   const node** p = &buckets_[bucket_of(n->hash)].head;
   while (*p != n) p = &(*p)->next;
   *p = n->next;
@@ -81,7 +104,20 @@ void zset::rehash(std::size_t count) {
   for (const node& n : tree_) link(&n);
 }
 
+void zset::reindex() {
+  if (!listpack_) {
+    small_ = {};
+    rehash(tree_.empty() ? 0 : std::bit_ceil(std::max<std::size_t>(tree_.size(), 4)));
+    return;
+  }
+  buckets_ = {};
+  small_.clear();
+  small_.reserve(tree_.size());
+  for (const node& n : tree_) small_.push_back({n.hash, &n});
+}
+
 void zset::resize_if_needed() {
+  if (listpack_) return;
   const std::size_t used = tree_.size();
   const std::size_t buckets = buckets_.size();
   if (used > buckets) {
@@ -94,13 +130,13 @@ void zset::resize_if_needed() {
 const zset::node* zset::insert(std::string_view member, double score) {
   if (listpack_ &&
       (tree_.size() + 1 > listpack_max_entries || member.size() > listpack_max_value)) {
-    listpack_ = false;
+    convert_to_skiplist();
   }
   if (listpack_ && score == 0) score = 0.0;  // a listpack stores -0 as "0"
   auto [it, inserted] = tree_.insert(node{to_m(member), score, nullptr, hash(member)});
   const node* n = &*it;
   if (!inserted) return n;  // (score, member) already there
-  if (buckets_.empty()) buckets_.assign(4, bucket{});
+  if (!listpack_ && buckets_.empty()) buckets_.assign(4, bucket{});
   link(n);
   resize_if_needed();
   return n;
@@ -126,6 +162,19 @@ zset::iterator zset::erase(iterator it) {
 }
 
 std::size_t zset::erase(iterator first, iterator last) {
+  if (listpack_) {
+    // One pass over the array instead of a search per removed node (at most 128 of them).
+    std::array<const node*, listpack_max_entries> gone;
+    std::size_t count = 0;
+    for (auto it = first; it != last; ++it) gone[count++] = &*it;
+    std::sort(gone.begin(), gone.begin() + static_cast<std::ptrdiff_t>(count));
+    std::erase_if(small_, [&](const small_entry& e) {
+      return std::binary_search(gone.begin(), gone.begin() + static_cast<std::ptrdiff_t>(count),
+                                e.n);
+    });
+    tree_.erase(first, last);
+    return count;
+  }
   std::size_t removed = 0;
   while (first != last) {
     unlink(&*first);
@@ -154,12 +203,19 @@ void zset::convert_to_listpack_if_fits() {
     if (n.member.size() > listpack_max_value) return;
   }
   listpack_ = true;
+  reindex();
   for (auto it = tree_.begin(); it != tree_.end(); ++it) {
     // -0 and 0 compare equal, so this keeps the node in place.
     if (it->score == 0 && std::signbit(it->score)) {
       tree_.modify(it, [](node& x) { x.score = 0.0; });
     }
   }
+}
+
+void zset::convert_to_skiplist() {
+  if (!listpack_) return;
+  listpack_ = false;
+  reindex();
 }
 
 }  // namespace redkit::engine

@@ -2,11 +2,14 @@
 // rank, rank-range and score-range operations, and O(1) score lookup by member.
 //
 // Structure: a Boost.MultiIndex ranked index (a red-black tree whose nodes know their subtree
-// sizes, so rank and nth are O(log n)) ordered by (score, member), plus a chained hash table of
-// pointers to the tree's nodes, keyed by member. The hash table has a power-of-two bucket count
-// so that ZSCAN can use Redis's reverse-binary cursor (every member present for a whole scan is
-// returned at least once, even when the table grows or shrinks between calls). All memory goes
-// through `counting_allocator`, so it is accounted.
+// sizes, so rank and nth are O(log n)) ordered by (score, member), plus an index of the tree's
+// nodes by member. While the set is small (in listpack mode, below) the index is one array of
+// (hash, node) pairs searched linearly: a lookup reads contiguous memory and touches no other
+// node, where a chained table costs two dependent cache misses (bucket, then node). Past that,
+// it is a chained hash table with a power-of-two bucket count, so that ZSCAN can use Redis's
+// reverse-binary cursor (every member present for a whole scan is returned at least once, even
+// when the table grows or shrinks between calls). All memory goes through
+// `counting_allocator`, so it is accounted.
 //
 // Redis 7.0 keeps small sorted sets (at most 128 members of at most 64 bytes) in a "listpack"
 // and converts them to a skiplist once they grow past that, never back (except for the sets
@@ -121,13 +124,17 @@ class zset {
   /// 0) when it has at most 128 members and the longest member has at most 64 bytes.
   void convert_to_listpack_if_fits();
   /// Leaves listpack mode (Redis builds the results of ZUNIONSTORE & co. as skiplists).
-  void convert_to_skiplist() noexcept { listpack_ = false; }
+  void convert_to_skiplist();
 
   /// One step of Redis's dictScan over the member hash table: calls `f(const node&)` for every
   /// node of the bucket at `cursor` and returns the next cursor (0 when done). `f` must not
   /// change the set.
   template <typename F>
   std::uint64_t scan(std::uint64_t cursor, F&& f) const {
+    if (listpack_) {  // ZSCAN returns a listpack whole (cmd_zsets.cpp); this is the same
+      for (const node& n : tree_) f(n);
+      return 0;
+    }
     if (buckets_.empty()) return 0;
     const std::uint64_t mask = buckets_.size() - 1;
     for (const node* n = buckets_[cursor & mask].head; n != nullptr; n = n->next) f(*n);
@@ -143,17 +150,25 @@ class zset {
   std::size_t bucket_of(std::size_t h) const noexcept { return h & (buckets_.size() - 1); }
   void link(const node* n);
   void unlink(const node* n);
-  /// Rebuilds the table with `count` buckets (a power of two, or 0 when empty).
+  /// Rebuilds the chained table with `count` buckets (a power of two, or 0 when empty).
   void rehash(std::size_t count);
+  /// Rebuilds the index for the current mode (the array in listpack mode, else the table).
+  void reindex();
   /// Grows or shrinks the table as Redis's dict does (load 1 to grow, 10% fill to shrink).
   void resize_if_needed();
 
   struct bucket {
     const node* head = nullptr;
   };
+  /// The listpack-mode index entry.
+  struct small_entry {
+    std::size_t hash;
+    const node* n;
+  };
 
   tree_type tree_;
-  std::vector<bucket, counting_allocator<bucket>> buckets_;
+  std::vector<small_entry, counting_allocator<small_entry>> small_;  // listpack mode
+  std::vector<bucket, counting_allocator<bucket>> buckets_;          // otherwise
   bool listpack_ = true;
 };
 

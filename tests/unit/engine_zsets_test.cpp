@@ -151,6 +151,84 @@ TEST(ZsetStructure, MatchesAReferenceModelUnderRandomOperations) {
   EXPECT_GT(counter, 0);
 }
 
+/// The listpack-mode index (an array searched linearly) and the chained table give the same
+/// lookups through every change of mode: a model of up to 120 members (listpack throughout),
+/// range erases, growth past 128 and back by convert_to_listpack_if_fits, and copies.
+TEST(ZsetStructure, LookupsMatchAReferenceModelInAndAcrossListpackMode) {
+  std::int64_t counter = 0;
+  memory_scope scope(counter);
+  zset z;
+  std::map<std::string, double> model;
+  std::mt19937 rng(11);
+  const auto verify = [&](const zset& set, const char* where) {
+    ASSERT_EQ(set.size(), model.size()) << where;
+    for (const auto& [m, score] : model) {
+      const zset::node* n = set.find(m);
+      ASSERT_NE(n, nullptr) << where << " " << m;
+      ASSERT_EQ(n->score, score) << where << " " << m;
+      ASSERT_EQ(&*set.iterator_to(n), n);
+    }
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_EQ(set.find("absent" + std::to_string(i)), nullptr) << where;
+    }
+  };
+  for (int round = 0; round < 6; ++round) {
+    for (int step = 0; step < 3000; ++step) {
+      const std::string m = "k" + std::to_string(rng() % 120);
+      const double score = static_cast<double>(rng() % 40);
+      const zset::node* n = z.find(m);
+      ASSERT_EQ(n != nullptr, model.count(m) == 1);
+      if (rng() % 4 != 0) {
+        if (n == nullptr) {
+          z.insert(m, score);
+        } else {
+          z.set_score(n, score);
+        }
+        model[m] = score;
+      } else {
+        ASSERT_EQ(z.erase(m), n != nullptr);
+        model.erase(m);
+      }
+      if (step % 500 == 0 && !z.empty()) {  // a range of scores goes at once
+        const double lo = static_cast<double>(rng() % 40);
+        const auto first = z.score_lower(lo, false);
+        const auto last = z.score_upper(lo + 5, false);
+        std::size_t expected = 0;
+        for (auto it = first; it != last; ++it) {
+          model.erase(std::string(it->name()));
+          ++expected;
+        }
+        ASSERT_EQ(z.erase(first, last), expected);
+      }
+    }
+    ASSERT_TRUE(z.listpack());
+    verify(z, "listpack");
+    const zset copy(z);
+    ASSERT_TRUE(copy.listpack());
+    verify(copy, "listpack copy");
+    // Past 128 members, then back below and into listpack mode again.
+    for (int i = 0; i < 200; ++i) {
+      const std::string m = "big" + std::to_string(round) + "-" + std::to_string(i);
+      z.insert(m, i);
+      model[m] = i;
+    }
+    ASSERT_FALSE(z.listpack());
+    verify(z, "table");
+    for (int i = 0; i < 200; ++i) {
+      const std::string m = "big" + std::to_string(round) + "-" + std::to_string(i);
+      ASSERT_TRUE(z.erase(m));
+      model.erase(m);
+    }
+    z.convert_to_listpack_if_fits();
+    ASSERT_TRUE(z.listpack());
+    verify(z, "back to listpack");
+  }
+  z.convert_to_skiplist();
+  ASSERT_FALSE(z.listpack());
+  verify(z, "converted to a table");
+  EXPECT_GT(counter, 0);
+}
+
 TEST(ZsetStructure, OrdersByScoreThenMemberBytesWithMinusZeroEqualToZero) {
   zset z;
   z.convert_to_skiplist();  // keep -0 as given
