@@ -1,5 +1,6 @@
 // The engine's sorted set: members ordered by (score, member bytes) as in Redis, with O(log n)
-// rank, rank-range and score-range operations, and O(1) score lookup by member.
+// rank, rank-range and score-range operations, and O(1) score lookup by member (a scan of at
+// most 128 contiguous entries while the set is small).
 //
 // Structure: a Boost.MultiIndex ranked index (a red-black tree whose nodes know their subtree
 // sizes, so rank and nth are O(log n)) ordered by (score, member), plus an index of the tree's
@@ -127,8 +128,8 @@ class zset {
   void convert_to_skiplist();
 
   /// One step of Redis's dictScan over the member hash table: calls `f(const node&)` for every
-  /// node of the bucket at `cursor` and returns the next cursor (0 when done). `f` must not
-  /// change the set.
+  /// node of the bucket at `cursor` and returns the next cursor (0 when done); in listpack mode,
+  /// every node in order, and 0. `f` must not change the set.
   template <typename F>
   std::uint64_t scan(std::uint64_t cursor, F&& f) const {
     if (listpack_) {  // ZSCAN returns a listpack whole (cmd_zsets.cpp); this is the same
