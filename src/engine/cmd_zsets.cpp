@@ -839,20 +839,15 @@ resp::reply zscan(context& c) {
   scan_options opts;
   if (auto error = scan_parse_options(c, 3, /*allow_type=*/false, opts)) return *error;
 
+  // Redis's loop: up to count*10 buckets, until `count` members were collected. A listpack
+  // comes back whole, in order, from the first step (zset::scan; Redis ignores COUNT for it).
   std::vector<const zset::node*> found;
-  if (z->listpack()) {
-    // A listpack is returned whole, in order, in one call (Redis ignores COUNT for it).
-    for (const auto& n : *z) found.push_back(&n);
-    cursor = 0;
-  } else {
-    // Redis's loop: up to count*10 buckets, until `count` members were collected.
-    const std::size_t count = opts.count;
-    std::size_t maxiterations =
-        count > std::numeric_limits<std::size_t>::max() / 10 ? count : count * 10;
-    do {
-      cursor = z->scan(cursor, [&](const zset::node& n) { found.push_back(&n); });
-    } while (cursor != 0 && maxiterations-- != 0 && found.size() < count);
-  }
+  const std::size_t count = opts.count;
+  std::size_t maxiterations =
+      count > std::numeric_limits<std::size_t>::max() / 10 ? count : count * 10;
+  do {
+    cursor = z->scan(cursor, [&](const zset::node& n) { found.push_back(&n); });
+  } while (cursor != 0 && maxiterations-- != 0 && found.size() < count);
   std::vector<resp::reply> items;
   items.reserve(found.size() * 2);
   for (const zset::node* n : found) {

@@ -132,7 +132,7 @@ class zset {
   /// every node in order, and 0. `f` must not change the set.
   template <typename F>
   std::uint64_t scan(std::uint64_t cursor, F&& f) const {
-    if (listpack_) {  // ZSCAN returns a listpack whole (cmd_zsets.cpp); this is the same
+    if (listpack_) {  // Redis's ZSCAN returns a listpack whole, whatever the cursor
       for (const node& n : tree_) f(n);
       return 0;
     }
