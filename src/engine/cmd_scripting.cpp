@@ -77,10 +77,7 @@ resp::reply eval_generic(context& c, bool by_sha, bool read_only) {
   const bool sha_length_ok = !by_sha || first.size() == 40;
   if (by_sha) {
     if (sha_length_ok) {
-      for (std::size_t i = 0; i < 40; ++i) {
-        const char ch = first[i];
-        sha_buf[i] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
-      }
+      for (std::size_t i = 0; i < 40; ++i) sha_buf[i] = ascii_lower(first[i]);
       sha = std::string_view(sha_buf, 40);
       script = s.find(sha);
     }
