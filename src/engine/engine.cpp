@@ -240,7 +240,7 @@ class command_table {
     std::uint32_t h = fnv_basis;
     for (std::size_t i = 0; i < name.size(); ++i) {
       lower[i] = ascii_lower(name[i]);
-      h = (h ^ static_cast<unsigned char>(lower[i])) * fnv_prime;
+      h = fnv_step(h, lower[i]);
     }
     const std::string_view key(lower, name.size());
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
@@ -254,10 +254,13 @@ class command_table {
   static constexpr std::size_t mask = size - 1;
   static constexpr std::uint32_t fnv_basis = 2166136261U;
   static constexpr std::uint32_t fnv_prime = 16777619U;
+  static constexpr std::uint32_t fnv_step(std::uint32_t h, char c) noexcept {
+    return (h ^ static_cast<unsigned char>(c)) * fnv_prime;
+  }
 
   void add(const command_spec* spec) {
     std::uint32_t h = fnv_basis;
-    for (const char ch : spec->name) h = (h ^ static_cast<unsigned char>(ch)) * fnv_prime;
+    for (const char ch : spec->name) h = fnv_step(h, ch);
     std::size_t i = h & mask;
     while (slots_[i] != nullptr) {
       if (slots_[i]->name == spec->name) return;  // first registration wins
