@@ -68,6 +68,8 @@ struct policy {
   /// Shadow mode: decide and count, never deny. A request this policy would deny passes (if
   /// the others allow it), does not consume this policy's units, and counts as shadow-denied.
   bool shadow = false;
+
+  bool operator==(const policy&) const = default;
 };
 
 /// Checks `p` and throws redkit::error(errc::invalid_argument) naming the first bad field.

@@ -37,13 +37,23 @@ char algorithm_code(algorithm a) { return info(a).script_code; }
 
 std::string_view key_suffix(algorithm a) { return info(a).key_suffix; }
 
-/// A short prefix unique to this limiter with high probability: 48 random bits, base 36.
+/// A short prefix unique to this limiter with high probability: 9 random base-36 digits (46
+/// bits). Batch ids are this prefix and a base-36 counter, so they never contain the ':' and
+/// '.' that check.lua puts between a batch id and an entry's number.
 std::string random_prefix() {
   std::random_device rd;
   std::uint64_t v = (std::uint64_t{rd()} << 16) ^ rd();
   std::string s;
   for (int i = 0; i < 9; ++i, v /= 36) s += "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
-  return s + '-';
+  return s;
+}
+
+/// Appends `n` in base 36: a batch id of the prefix and up to 6 digits (2 billion batches) is
+/// 15 bytes, short enough for a string's inline buffer, so a sliding_log entry on the engine
+/// is one allocation rather than two.
+void append_base36(std::string& out, std::uint64_t n) {
+  char buf[16];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n, 36).ptr);
 }
 
 }  // namespace
@@ -149,7 +159,7 @@ class batcher : public std::enable_shared_from_this<batcher> {
   using signature = void(std::exception_ptr, std::vector<std::int64_t>);
   using handler = asio::any_completion_handler<signature>;
 
-  /// Batch ids are `id_prefix` and a counter (unique sliding_log members).
+  /// Batch ids are `id_prefix` and a base-36 counter (unique sliding_log members).
   batcher(std::shared_ptr<store> s, const script& code, std::string id_prefix,
           std::chrono::milliseconds timeout, std::size_t max_batch, unsigned max_in_flight)
       : store_(std::move(s)),
@@ -183,7 +193,8 @@ class batcher : public std::enable_shared_from_this<batcher> {
   void send(std::vector<entry> batch) {
     group(batch);
     std::vector<std::string> keys;
-    std::vector<std::string> args{id_prefix_ + std::to_string(++sent_)};
+    std::vector<std::string> args{id_prefix_};
+    append_base36(args.front(), ++sent_);
     for (std::size_t i = 0; i < batch.size();) {
       // A run of identical checks is sent once, its policy count N as "N*R".
       std::size_t r = 1;
@@ -283,9 +294,10 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     if (!opts_.log) {
       opts_.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
     }
-    // An in-process store has no round trip to share.
+    // An in-process store has no round trip to share. The '-' keeps the batcher's ids apart
+    // from those of checks sent one by one (batch_id()).
     if (opts_.max_batch > 1 && in_process_ == nullptr) {
-      batcher_ = std::make_shared<batcher>(store_, check_, id_prefix_ + "b", opts_.timeout,
+      batcher_ = std::make_shared<batcher>(store_, check_, id_prefix_ + "-", opts_.timeout,
                                            opts_.max_batch, opts_.batches_in_flight);
     }
   }
@@ -298,8 +310,14 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   }
 
   void append_key(std::string& k, std::string_view identity, const policy& p) const {
-    k.append(opts_.prefix).append(":rl:{").append(identity).append("}:").append(p.name);
-    k.append(":").append(key_suffix(p.algo));
+    append_key_head(k);
+    k.append(identity);
+    append_key_tail(k, p);
+  }
+  /// A key's text before the identity, then after it.
+  void append_key_head(std::string& k) const { k.append(opts_.prefix).append(":rl:{"); }
+  static void append_key_tail(std::string& k, const policy& p) {
+    k.append("}:").append(p.name).append(":").append(key_suffix(p.algo));
   }
 
   void check_arguments(std::string_view identity, std::span<const policy> policies,
@@ -377,32 +395,61 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   }
 
   /// Runs one request's check as a batch of one on an in-process store: the arguments as
-  /// views into a per-thread buffer, and no completion hop. Returns the reply's integers, in a
+  /// views into per-thread buffers, and no completion hop. Returns the reply's integers, in a
   /// per-thread buffer valid until the thread's next call.
   std::span<const std::int64_t> eval_in_process(std::string_view identity,
                                                 std::span<const policy> policies,
                                                 std::uint64_t cost) {
-    thread_local std::string text;
+    // The policies' arguments and the keys' text around the identity are the same from one
+    // check to the next (a route's tier): they are formatted again only when the policies or
+    // the cost change.
+    struct request_text {
+      std::vector<policy> policies;
+      std::uint64_t cost = 0;
+      std::string text;
+      std::vector<std::string_view> args;
+      std::vector<std::string> key_tails;  // what follows the identity in each policy's key
+    };
+    thread_local request_text request;
+    if (cost != request.cost || !std::equal(policies.begin(), policies.end(),
+                                            request.policies.begin(), request.policies.end())) {
+      request.policies.assign(policies.begin(), policies.end());
+      request.cost = cost;
+      request.text.clear();
+      std::vector<std::size_t> ends;
+      for_each_request_arg(policies, cost, 1, [&](std::string_view a) {
+        request.text.append(a);
+        ends.push_back(request.text.size());
+      });
+      request.args.clear();
+      std::size_t from = 0;
+      for (const auto end : ends) {
+        request.args.emplace_back(request.text.data() + from, end - from);
+        from = end;
+      }
+      request.key_tails.clear();
+      for (const auto& p : policies) append_key_tail(request.key_tails.emplace_back(), p);
+    }
+
+    thread_local std::string text;  // the keys, then the batch id
     thread_local std::vector<std::size_t> ends;
     thread_local std::vector<std::string_view> views;
     text.clear();
     ends.clear();
-    for (const auto& p : policies) {
-      append_key(text, identity, p);
+    for (const auto& tail : request.key_tails) {
+      append_key_head(text);
+      text.append(identity).append(tail);
       ends.push_back(text.size());
     }
     append_batch_id(text);
     ends.push_back(text.size());
-    for_each_request_arg(policies, cost, 1, [&](std::string_view a) {
-      text.append(a);
-      ends.push_back(text.size());
-    });
     views.clear();
     std::size_t from = 0;
     for (const auto end : ends) {
       views.emplace_back(text.data() + from, end - from);
       from = end;
     }
+    views.insert(views.end(), request.args.begin(), request.args.end());
     const auto all = std::span<const std::string_view>(views);
     const auto r =
         in_process_->eval_now(check_, all.first(policies.size()), all.subspan(policies.size()));
@@ -505,7 +552,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   /// Appends a batch id unique to this limiter: its random prefix and a counter.
   void append_batch_id(std::string& out) {
     out.append(id_prefix_);
-    detail::append_decimal(out, seq_.fetch_add(1, std::memory_order_relaxed));
+    append_base36(out, seq_.fetch_add(1, std::memory_order_relaxed));
   }
 
   /// The shield's and breaker's clock: the engine's for an engine store (tests move it), else

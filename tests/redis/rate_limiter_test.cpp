@@ -272,6 +272,52 @@ TEST_P(RateLimiter, CostTakesSeveralUnits) {
   EXPECT_FALSE(l.check("heavy", hs).allowed);
 }
 
+// A caller may change its policies between checks, in place: each check follows the policies
+// it is given (the in-process path formats their arguments once and reuses them).
+TEST_P(RateLimiter, PoliciesChangedInPlaceAreCheckedAsChanged) {
+  limiter_options o = quiet();
+  o.shield = false;
+  limiter l(store_, o);
+  std::vector<policy> ps{make_policy("tier", algorithm::sliding_log, 1, 60s)};
+  EXPECT_TRUE(l.check("changed", ps).allowed);
+  EXPECT_FALSE(l.check("changed", ps).allowed);
+  ps[0].limit = 3;
+  auto d = l.check("changed", ps);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.limit, 3u);
+  EXPECT_EQ(d.remaining, 1u);
+  ps[0].algo = algorithm::gcra;  // another key
+  d = l.check("changed", ps);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.remaining, 2u);
+  ps[0].algo = algorithm::sliding_log;
+  EXPECT_TRUE(l.check("changed", ps).allowed);  // the log's third entry
+  EXPECT_FALSE(l.check("changed", ps).allowed);
+  ps[0].shadow = true;
+  d = l.check("changed", ps);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_FALSE(d.policies.at(0).allowed);
+  ps[0].shadow = false;
+  ps.push_back(make_policy("second", algorithm::fixed_window, 5, 60s));
+  d = l.check("changed", ps);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.policy, "tier");
+  ps.erase(ps.begin());
+  d = l.check("changed", ps);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.remaining, 4u);  // the denied check above consumed nothing
+
+  // Another limiter's keys carry its own prefix, even for the very same policies.
+  limiter_options other = quiet();
+  other.shield = false;
+  other.prefix = "other";
+  limiter l2(store_, other);
+  d = l2.check("changed", ps);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.remaining, 4u);
+  EXPECT_EQ(l.check("changed", ps).remaining, 3u);
+}
+
 TEST_P(RateLimiter, ShadowPolicyCountsButNeverDenies) {
   limiter l(store_, quiet());
   policy shadow = make_policy("new-limit", algorithm::sliding_log, 2, 60s);
