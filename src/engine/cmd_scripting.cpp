@@ -77,9 +77,14 @@ resp::reply eval_generic(context& c, bool by_sha, bool read_only) {
   const bool sha_length_ok = !by_sha || first.size() == 40;
   if (by_sha) {
     if (sha_length_ok) {
-      for (std::size_t i = 0; i < 40; ++i) sha_buf[i] = ascii_lower(first[i]);
-      sha = std::string_view(sha_buf, 40);
+      // Clients send the lower case SHA1s that SCRIPT LOAD returns: fold only on a miss.
+      sha = first;
       script = s.find(sha);
+      if (script == nullptr) {
+        for (std::size_t i = 0; i < 40; ++i) sha_buf[i] = ascii_lower(first[i]);
+        sha = std::string_view(sha_buf, 40);
+        script = s.find(sha);
+      }
     }
   } else {
     body_sha = scripting::sha1hex(first);

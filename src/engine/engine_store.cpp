@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <deque>
 #include <mutex>
 
@@ -116,7 +117,10 @@ class engine_store final : public store, public engine_controls, public detail::
     if (closed_) throw closed_exception("EVALSHA");
     ++requests_;
     thread_local std::vector<std::string_view> argv;
-    const auto numkeys = std::to_string(keys.size());
+    char numkeys_buf[24];
+    const std::string_view numkeys(
+        numkeys_buf, std::to_chars(numkeys_buf, numkeys_buf + sizeof numkeys_buf, keys.size()).ptr -
+                         numkeys_buf);
     argv.clear();
     argv.emplace_back("EVALSHA");
     argv.push_back(s.sha1());
