@@ -13,8 +13,10 @@
 # sliding log) so that nothing is denied. Prints a Markdown table of medians (requests/s and
 # p99) and the target check (redkit on Redis >= 10x the reference's requests/s, with a lower
 # p99). A last row is the HTTP ceiling of the machine as measured: redkit's GET /healthz, which
-# passes through no middleware and no store, so no /api/ping server can beat it here. Fails if
-# any run had a non-2xx answer or a socket error.
+# passes through no middleware and no store, so no /api/ping server can beat it here; and the
+# machine's HTTP floor: bench/http_floor.c, a C epoll loop (2 threads) that answers every request
+# head it reads with a fixed 200 and does nothing else, the most requests/s any server can get
+# from this wrk on this machine. Fails if any run had a non-2xx answer or a socket error.
 #
 # Needs wrk (Debian: wrk), redis-server and redis-cli (redis-server, redis-tools), Node 20 and
 # npm; runs `npm ci` in bench/reference when its node_modules is missing.
@@ -28,6 +30,8 @@ ref="$root/bench/reference"
 bench_build_reference "$ref"
 bench_start_redis
 limit=100000000
+floor="$bench_dir/http_floor"
+cc -O2 -pthread -o "$floor" "$root/bench/http_floor.c"
 
 # measure NAME STORE PATH CMD...: starts the server CMD (it must print "listening on
 # http://H:P"), measures PATH with wrk and appends "NAME STORE requests/s p99_ms" to $results.
@@ -69,6 +73,7 @@ measure() {
 redkit_serve() {
   exec "$redkit" serve --store "$1" --port 0 --no-access-log --tier "anonymous=$limit/1s"
 }
+floor_serve() { exec "$floor" 2; }
 reference_serve() {
   REDIS_PORT=$port PORT=0 ANONYMOUS_LIMIT=$limit ANONYMOUS_WINDOW_MS=1000 \
     exec node "$ref/dist/express_app.js"
@@ -81,6 +86,7 @@ for _ in $(seq "$runs"); do
   measure redkit redis /api/ping redkit_serve "redis://127.0.0.1:$port"
   measure redkit engine /api/ping redkit_serve memory://
   measure ceiling engine /healthz redkit_serve memory://
+  measure floor none /healthz floor_serve
 done
 
 echo "GET /api/ping through the session and rate-limit middleware, wrk -t$threads" \
@@ -90,7 +96,8 @@ echo "| server | store | requests/s | p99 (ms) | × reference |"
 echo "|---|---|---|---|---|"
 ref_rps=$(col reference redis 3)
 for row in "reference redis Express" "redkit redis redkit" "redkit engine redkit" \
-  "ceiling engine redkit_GET_/healthz_(no_middleware)"; do
+  "ceiling engine redkit_GET_/healthz_(no_middleware)" \
+  "floor none HTTP_floor:_a_fixed_200,_nothing_else"; do
   read -r name store label <<<"$row"
   label=${label//_/ }
   rps=$(col "$name" "$store" 3)

@@ -69,6 +69,7 @@ struct policy {
   /// the others allow it), does not consume this policy's units, and counts as shadow-denied.
   bool shadow = false;
 
+  /// Equal when every field is.
   bool operator==(const policy&) const = default;
 };
 
