@@ -320,11 +320,13 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     k.append("}:").append(p.name).append(":").append(key_suffix(p.algo));
   }
 
-  void check_arguments(std::string_view identity, std::span<const policy> policies,
-                       std::uint64_t cost) const {
+  static void check_identity(std::string_view identity) {
     if (identity.empty() || identity.size() > 512) {
       throw invalid("identity must be 1 to 512 bytes");
     }
+  }
+
+  static void check_policies(std::span<const policy> policies, std::uint64_t cost) {
     if (policies.empty()) throw invalid("no policy to check");
     for (std::size_t i = 0; i < policies.size(); ++i) {
       const auto& p = policies[i];
@@ -339,6 +341,47 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
                                   capacity(p), p.name));
       }
     }
+  }
+
+  /// A check's policies and cost, validated, with the script's arguments for them and each
+  /// key's text after the identity.
+  struct prepared_request {
+    std::vector<policy> policies;
+    std::uint64_t cost = 0;
+    std::string text;
+    std::vector<std::string_view> args;  // request_args(policies, cost, 1), into `text`
+    std::vector<std::string> key_tails;
+  };
+
+  /// Validates `policies` and `cost` (throws as check_policies) and prepares them. A route's
+  /// checks repeat the same policies, so the work is done again only when they or the cost
+  /// change: the result is this thread's, valid until its next call.
+  static const prepared_request& prepare(std::span<const policy> policies, std::uint64_t cost) {
+    thread_local prepared_request request;
+    if (!request.policies.empty() && cost == request.cost &&
+        std::equal(policies.begin(), policies.end(), request.policies.begin(),
+                   request.policies.end())) {
+      return request;
+    }
+    request.policies.clear();  // not valid until rebuilt
+    check_policies(policies, cost);
+    request.cost = cost;
+    request.text.clear();
+    std::vector<std::size_t> ends;
+    for_each_request_arg(policies, cost, 1, [&](std::string_view a) {
+      request.text.append(a);
+      ends.push_back(request.text.size());
+    });
+    request.args.clear();
+    std::size_t from = 0;
+    for (const auto end : ends) {
+      request.args.emplace_back(request.text.data() + from, end - from);
+      from = end;
+    }
+    request.key_tails.clear();
+    for (const auto& p : policies) append_key_tail(request.key_tails.emplace_back(), p);
+    request.policies.assign(policies.begin(), policies.end());
+    return request;
   }
 
   /// The shield's key: identity, then every input of the decision.
@@ -398,39 +441,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   /// views into per-thread buffers, and no completion hop. Returns the reply's integers, in a
   /// per-thread buffer valid until the thread's next call.
   std::span<const std::int64_t> eval_in_process(std::string_view identity,
-                                                std::span<const policy> policies,
-                                                std::uint64_t cost) {
-    // The policies' arguments and the keys' text around the identity are the same from one
-    // check to the next (a route's tier): they are formatted again only when the policies or
-    // the cost change.
-    struct request_text {
-      std::vector<policy> policies;
-      std::uint64_t cost = 0;
-      std::string text;
-      std::vector<std::string_view> args;
-      std::vector<std::string> key_tails;  // what follows the identity in each policy's key
-    };
-    thread_local request_text request;
-    if (cost != request.cost || !std::equal(policies.begin(), policies.end(),
-                                            request.policies.begin(), request.policies.end())) {
-      request.policies.assign(policies.begin(), policies.end());
-      request.cost = cost;
-      request.text.clear();
-      std::vector<std::size_t> ends;
-      for_each_request_arg(policies, cost, 1, [&](std::string_view a) {
-        request.text.append(a);
-        ends.push_back(request.text.size());
-      });
-      request.args.clear();
-      std::size_t from = 0;
-      for (const auto end : ends) {
-        request.args.emplace_back(request.text.data() + from, end - from);
-        from = end;
-      }
-      request.key_tails.clear();
-      for (const auto& p : policies) append_key_tail(request.key_tails.emplace_back(), p);
-    }
-
+                                                const prepared_request& request) {
     thread_local std::string text;  // the keys, then the batch id
     thread_local std::vector<std::size_t> ends;
     thread_local std::vector<std::string_view> views;
@@ -451,11 +462,23 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     }
     views.insert(views.end(), request.args.begin(), request.args.end());
     const auto all = std::span<const std::string_view>(views);
-    const auto r =
-        in_process_->eval_now(check_, all.first(policies.size()), all.subspan(policies.size()));
+    const auto keys = request.key_tails.size();
+    const auto r = in_process_->eval_now(check_, all.first(keys), all.subspan(keys));
     thread_local std::vector<std::int64_t> integers;
     reply_integers(r, integers);
     return integers;
+  }
+
+  /// The keys of a prepared request for `identity`.
+  std::vector<std::string> keys(std::string_view identity, const prepared_request& request) const {
+    std::vector<std::string> ks;
+    ks.reserve(request.key_tails.size());
+    for (const auto& tail : request.key_tails) {
+      auto& k = ks.emplace_back();
+      append_key_head(k);
+      k.append(identity).append(tail);
+    }
+    return ks;
   }
 
   std::vector<std::string> keys(std::string_view identity, std::span<const policy> policies) {
@@ -477,7 +500,8 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     // has none, and saves the reference count's two atomic operations).
     std::shared_ptr<impl> self;
     if (!in_process_) self = shared_from_this();
-    check_arguments(identity, policies, cost);
+    check_identity(identity);
+    const prepared_request& request = prepare(policies, cost);
     checks_.fetch_add(1, std::memory_order_relaxed);
     // Only the shield and an open breaker read the time (the engine's clock takes its lock).
     const auto now = opts_.shield || breaker_.is_open() ? clock_now() : steady::time_point{};
@@ -505,15 +529,17 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
         // (No co_await inside ?: : GCC 12 destroys its temporaries twice.)
         std::vector<std::int64_t> reply;
         std::span<const std::int64_t> integers;
+        // `request` is this thread's: it is read before the first suspension only.
         if (in_process_) {
-          integers = eval_in_process(identity, policies, cost);
-        } else if (batcher_) {
-          reply = co_await batcher_->async_submit(keys(identity, policies),
-                                                  request_args(policies, cost, 1));
-          integers = reply;
+          integers = eval_in_process(identity, request);
         } else {
-          reply =
-              co_await run_one(*store_, keys(identity, policies), request_args(policies, cost, 1));
+          auto ks = keys(identity, request);
+          std::vector<std::string> args(request.args.begin(), request.args.end());
+          if (batcher_) {
+            reply = co_await batcher_->async_submit(std::move(ks), std::move(args));
+          } else {
+            reply = co_await run_one(*store_, std::move(ks), std::move(args));
+          }
           integers = reply;
         }
         auto d = decide(policies, integers);

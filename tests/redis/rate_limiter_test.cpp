@@ -307,6 +307,18 @@ TEST_P(RateLimiter, PoliciesChangedInPlaceAreCheckedAsChanged) {
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.remaining, 4u);  // the denied check above consumed nothing
 
+  // A policy made invalid after valid checks is refused (validation is not skipped), and
+  // so is a cost above its capacity; both leave the next valid check as it was.
+  ps[0].limit = 0;
+  auto e = error_from([&] { l.check("changed", ps); });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code(), make_error_code(errc::invalid_argument));
+  ps[0].limit = 5;
+  e = error_from([&] { l.check("changed", ps, 6); });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code(), make_error_code(errc::invalid_argument));
+  EXPECT_EQ(l.check("changed", ps).remaining, 3u);
+
   // Another limiter's keys carry its own prefix, even for the very same policies.
   limiter_options other = quiet();
   other.shield = false;
@@ -315,7 +327,7 @@ TEST_P(RateLimiter, PoliciesChangedInPlaceAreCheckedAsChanged) {
   d = l2.check("changed", ps);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.remaining, 4u);
-  EXPECT_EQ(l.check("changed", ps).remaining, 3u);
+  EXPECT_EQ(l.check("changed", ps).remaining, 2u);
 }
 
 TEST_P(RateLimiter, ShadowPolicyCountsButNeverDenies) {
