@@ -34,6 +34,9 @@ class engine_store final : public store, public engine_controls, public detail::
 
   ~engine_store() override {
     close();
+    // The sweeper's timer must go before the io_context whose timer service it uses: dropped
+    // here, or (while its wait is pending) when the context's shutdown drops that handler.
+    sweeper_.reset();
     thread_.reset();
   }
 
