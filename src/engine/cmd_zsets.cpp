@@ -294,7 +294,8 @@ resp::reply zadd_generic(context& c, unsigned flags) {
     for (std::size_t j = 0; j < elements; ++j) {
       score = scores[j];
       const auto member = c.arg(idx + 1 + j * 2);
-      if (const zset::node* n = z->find(member)) {
+      const std::size_t h = zset::hash(member);
+      if (const zset::node* n = z->find(member, h)) {
         if (nx) continue;  // no-op
         const double cur = n->score;
         if (incr) {
@@ -311,7 +312,7 @@ resp::reply zadd_generic(context& c, unsigned flags) {
           ++updated;
         }
       } else if (!xx) {
-        z->insert(member, score);
+        z->insert(member, score, h);
         ++added;
         ++processed;
       }

@@ -59,16 +59,14 @@ std::uint64_t zset::reverse_bits(std::uint64_t v) noexcept {
 
 std::size_t zset::hash(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
 
-const zset::node* zset::find(std::string_view member) const noexcept {
+const zset::node* zset::find(std::string_view member, std::size_t h) const noexcept {
   if (listpack_) {
-    const std::size_t h = hash(member);
     for (const auto& e : small_) {
       if (e.hash == h && e.n->name() == member) return e.n;
     }
     return nullptr;
   }
   if (buckets_.empty()) return nullptr;
-  const std::size_t h = hash(member);
   for (const node* n = buckets_[bucket_of(h)].head; n != nullptr; n = n->next) {
     if (n->hash == h && n->name() == member) return n;
   }
@@ -77,6 +75,7 @@ const zset::node* zset::find(std::string_view member) const noexcept {
 
 void zset::link(const node* n) {
   if (listpack_) {
+    if (small_.empty()) small_.reserve(8);  // fewer regrowths for a set that is growing
     small_.push_back({n->hash, n});
     return;
   }
@@ -127,13 +126,13 @@ void zset::resize_if_needed() {
   }
 }
 
-const zset::node* zset::insert(std::string_view member, double score) {
+const zset::node* zset::insert(std::string_view member, double score, std::size_t h) {
   if (listpack_ &&
       (tree_.size() + 1 > listpack_max_entries || member.size() > listpack_max_value)) {
     convert_to_skiplist();
   }
   if (listpack_ && score == 0) score = 0.0;  // a listpack stores -0 as "0"
-  auto [it, inserted] = tree_.insert(node{to_m(member), score, nullptr, hash(member)});
+  auto [it, inserted] = tree_.emplace(to_m(member), score, nullptr, h);
   const node* n = &*it;
   if (!inserted) return n;  // (score, member) already there
   if (!listpack_ && buckets_.empty()) buckets_.assign(4, bucket{});

@@ -83,10 +83,18 @@ class zset {
 
   // --- by member (O(1)) ----------------------------------------------------------------------
 
-  const node* find(std::string_view member) const noexcept;
+  const node* find(std::string_view member) const noexcept { return find(member, hash(member)); }
+  /// The same with `h` = hash(member), so that a find then an insert hash once.
+  const node* find(std::string_view member, std::size_t h) const noexcept;
   /// Adds a member that is not present (precondition). May leave listpack mode; in listpack
   /// mode a score of -0 is stored as 0, as Redis does.
-  const node* insert(std::string_view member, double score);
+  const node* insert(std::string_view member, double score) {
+    return insert(member, score, hash(member));
+  }
+  /// The same with `h` = hash(member).
+  const node* insert(std::string_view member, double score, std::size_t h);
+  /// The hash find and insert take.
+  static std::size_t hash(std::string_view s) noexcept;
   /// Changes the score of a present member (O(log n)).
   void set_score(const node* n, double score);
   /// Removes `member`; false if it was absent.
@@ -147,7 +155,6 @@ class zset {
 
  private:
   static std::uint64_t reverse_bits(std::uint64_t v) noexcept;
-  static std::size_t hash(std::string_view s) noexcept;
   std::size_t bucket_of(std::size_t h) const noexcept { return h & (buckets_.size() - 1); }
   void link(const node* n);
   void unlink(const node* n);

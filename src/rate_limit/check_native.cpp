@@ -299,10 +299,11 @@ call_error zadd(context& c, std::string_view key, double score, std::size_t coun
   auto& z = std::get<zset>(s->second.value);
   for (std::size_t j = 0; j < count; ++j) {
     const std::string_view m = member(j);
-    if (const zset::node* n = z.find(m)) {
+    const std::size_t h = zset::hash(m);
+    if (const zset::node* n = z.find(m, h)) {
       if (score != n->score) z.set_score(n, score);
     } else {
-      z.insert(m, score);
+      z.insert(m, score, h);
     }
   }
   return {};
