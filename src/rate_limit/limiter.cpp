@@ -23,6 +23,9 @@
 #include <functional>
 #include <iterator>
 #include <random>
+#include <span>
+#include <string_view>
+#include <vector>
 
 namespace redkit::rate_limit {
 namespace {
@@ -54,6 +57,16 @@ std::string random_prefix() {
 void append_base36(std::string& out, std::uint64_t n) {
   char buf[16];
   out.append(buf, std::to_chars(buf, buf + sizeof buf, n, 36).ptr);
+}
+
+/// Appends to `out` the pieces of `text` that end at each of `ends`, in order.
+void append_pieces(const std::string& text, std::span<const std::size_t> ends,
+                   std::vector<std::string_view>& out) {
+  std::size_t from = 0;
+  for (const auto end : ends) {
+    out.emplace_back(text.data() + from, end - from);
+    from = end;
+  }
 }
 
 }  // namespace
@@ -314,6 +327,11 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     k.append(identity);
     append_key_tail(k, p);
   }
+  /// The same from a prepared request's text after the identity (append_key_tail's).
+  void append_key(std::string& k, std::string_view identity, std::string_view tail) const {
+    append_key_head(k);
+    k.append(identity).append(tail);
+  }
   /// A key's text before the identity, then after it.
   void append_key_head(std::string& k) const { k.append(opts_.prefix).append(":rl:{"); }
   static void append_key_tail(std::string& k, const policy& p) {
@@ -373,11 +391,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
       ends.push_back(request.text.size());
     });
     request.args.clear();
-    std::size_t from = 0;
-    for (const auto end : ends) {
-      request.args.emplace_back(request.text.data() + from, end - from);
-      from = end;
-    }
+    append_pieces(request.text, ends, request.args);
     request.key_tails.clear();
     for (const auto& p : policies) append_key_tail(request.key_tails.emplace_back(), p);
     request.policies.assign(policies.begin(), policies.end());
@@ -448,18 +462,13 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
     text.clear();
     ends.clear();
     for (const auto& tail : request.key_tails) {
-      append_key_head(text);
-      text.append(identity).append(tail);
+      append_key(text, identity, tail);
       ends.push_back(text.size());
     }
     append_batch_id(text);
     ends.push_back(text.size());
     views.clear();
-    std::size_t from = 0;
-    for (const auto end : ends) {
-      views.emplace_back(text.data() + from, end - from);
-      from = end;
-    }
+    append_pieces(text, ends, views);
     views.insert(views.end(), request.args.begin(), request.args.end());
     const auto all = std::span<const std::string_view>(views);
     const auto keys = request.key_tails.size();
@@ -473,11 +482,7 @@ struct limiter::impl : std::enable_shared_from_this<impl> {
   std::vector<std::string> keys(std::string_view identity, const prepared_request& request) const {
     std::vector<std::string> ks;
     ks.reserve(request.key_tails.size());
-    for (const auto& tail : request.key_tails) {
-      auto& k = ks.emplace_back();
-      append_key_head(k);
-      k.append(identity).append(tail);
-    }
+    for (const auto& tail : request.key_tails) append_key(ks.emplace_back(), identity, tail);
     return ks;
   }
 

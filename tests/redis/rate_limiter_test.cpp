@@ -273,7 +273,7 @@ TEST_P(RateLimiter, CostTakesSeveralUnits) {
 }
 
 // A caller may change its policies between checks, in place: each check follows the policies
-// it is given (the in-process path formats their arguments once and reuses them).
+// it is given (a thread validates and formats them once, and reuses that while they repeat).
 TEST_P(RateLimiter, PoliciesChangedInPlaceAreCheckedAsChanged) {
   limiter_options o = quiet();
   o.shield = false;
